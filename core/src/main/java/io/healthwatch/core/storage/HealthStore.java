@@ -1,0 +1,92 @@
+package io.healthwatch.core.storage;
+
+import io.healthwatch.core.model.ChannelState;
+import io.healthwatch.core.model.IngestResult;
+import io.healthwatch.core.model.Outage;
+import io.healthwatch.core.model.Sample;
+import io.healthwatch.core.model.StoreEvent;
+import io.healthwatch.core.model.WatchSession;
+import io.healthwatch.core.model.WindowStats;
+import io.vertx.core.Future;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * The one storage API the server talks to. Every method returns a {@link Future} and none blocks
+ * the caller, so it may be called from an event loop. Input is already validated: backends never
+ * validate again.
+ *
+ * <p>A write's Future succeeds only once the write is durable (see STORAGE.md): fsync'd on disk,
+ * committed in a database. A failed write fails its Future with a {@link StorageException} whose
+ * code says what the client is told; nothing of a failed batch is stored.
+ */
+public interface HealthStore {
+
+  /**
+   * Stores a validated batch as one unit: all of it with the states and outages it changes, or
+   * none of it. Samples whose identity is already stored (before or earlier in this batch) are
+   * counted as duplicates and cause no event.
+   */
+  Future<IngestResult> ingest(List<Sample> samples);
+
+  /** Every known channel, sorted by channel id. */
+  Future<List<ChannelState>> channels();
+
+  /** One channel, or empty if no sample of it is stored. */
+  Future<Optional<ChannelState>> channel(String channelId);
+
+  /** A window of one channel's samples; empty for an unknown channel. */
+  Future<List<Sample>> samples(String channelId, SampleQuery query);
+
+  /** Counts, availability and latency percentiles over {@code from <= timestamp < to}. */
+  Future<WindowStats> stats(String channelId, long from, long to);
+
+  /** Outages matching the query, newest first. */
+  Future<List<Outage>> outages(OutageQuery query);
+
+  Future<Optional<Outage>> outage(String outageId);
+
+  /**
+   * Starts a watch of {@code durationMs} over the given channels (empty: every channel). Fails with
+   * {@code CONFLICT} while another watch is active.
+   */
+  Future<WatchSession> startWatch(long durationMs, List<String> channels);
+
+  /** The active watch with its statistics so far, or empty. */
+  Future<Optional<WatchSession>> currentWatch();
+
+  /** Ends the active watch and archives it with its final statistics; empty if none is active. */
+  Future<Optional<WatchSession>> stopWatch();
+
+  /** Archived watches, newest first. */
+  Future<List<WatchSession>> watches(int limit);
+
+  /** Stores a custom JSON value (its text) under a key, replacing any earlier one. */
+  Future<Void> putCustom(String key, String json);
+
+  Future<Optional<String>> custom(String key);
+
+  /** Removes a custom value; false if there was none. */
+  Future<Boolean> deleteCustom(String key);
+
+  /** Removes a channel with its samples and outages; false if the channel was unknown. */
+  Future<Boolean> deleteChannel(String channelId);
+
+  /** Drops samples with a timestamp before {@code cutoff}; channel states and outages stay. */
+  Future<RetentionResult> applyRetention(long cutoff);
+
+  /** Whether the store takes writes now, and why not. */
+  Future<StoreHealth> health();
+
+  /**
+   * Registers a listener for every event this store causes: those of ingestion (also returned in
+   * {@link IngestResult}), watch start and end (including a watch ending by itself at its planned
+   * end). Listeners are called after the write is durable, in order, never concurrently for one
+   * store.
+   */
+  void addListener(Consumer<StoreEvent> listener);
+
+  /** Flushes and releases everything; the store takes no call afterwards. */
+  Future<Void> close();
+}
