@@ -1,0 +1,143 @@
+package io.healthwatch.server;
+
+import io.healthwatch.core.storage.HealthStore;
+import io.healthwatch.server.api.HealthApi;
+import io.healthwatch.server.config.ConfigException;
+import io.healthwatch.server.config.ServerConfig;
+import io.healthwatch.server.config.Setting;
+import io.healthwatch.server.http.ApiVerticle;
+import io.healthwatch.server.metrics.ServerMetrics;
+import io.healthwatch.server.ws.LiveEvents;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running server: its own Vert.x with Prometheus metrics, one store, and one {@link ApiVerticle}
+ * per event loop sharing the port. {@link #start} returns once it listens; {@link #stop} stops
+ * accepting, lets in-flight requests finish, closes the store and Vert.x. Tests and the
+ * {@code serve} command both use it.
+ */
+public final class HealthWatchServer {
+  private static final Logger LOG = LoggerFactory.getLogger(HealthWatchServer.class);
+  private static final long RETENTION_PERIOD_MS = 3_600_000L;
+
+  private final ServerConfig config;
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final List<String> deployments = new ArrayList<>();
+  private Vertx vertx;
+  private HealthStore store;
+  private ServerMetrics metrics;
+  private int port;
+  private Future<Void> stopping;
+
+  private HealthWatchServer(ServerConfig config) {
+    this.config = config;
+  }
+
+  /** Opens the store and listens; fails with a {@link ConfigException} for a setting it cannot run with. */
+  public static Future<HealthWatchServer> start(ServerConfig config) {
+    HealthWatchServer server = new HealthWatchServer(config);
+    return server.startAll().recover(e -> server.stop().transform(ar -> Future.failedFuture(e)));
+  }
+
+  private Future<HealthWatchServer> startAll() {
+    if (!config.clusterMembers().isEmpty()) {
+      // LEAD: build a clustered Vert.x (Hazelcast, explicit members) here once clustering lands.
+      return Future.failedFuture(ConfigException.of(Setting.CLUSTER, null, "clustering is not available in this build"));
+    }
+    int loops = Math.max(1, config.eventLoops());
+    vertx = Vertx.builder()
+        .with(new VertxOptions().setEventLoopPoolSize(loops).setMetricsOptions(new MicrometerMetricsOptions()
+            .setEnabled(true)
+            .setRegistryName("healthwatch-" + UUID.randomUUID())
+            .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))))
+        .withMetrics(new MicrometerMetricsFactory(registry))
+        .build();
+    metrics = new ServerMetrics(registry);
+    return StoreFactory.open(vertx, config).compose(opened -> {
+      store = opened;
+      LiveEvents.bridge(store, vertx.eventBus());
+      HealthApi api = new HealthApi(store, config, metrics);
+      ApiVerticle first = new ApiVerticle(api, config, metrics, registry, config.port());
+      return vertx.deployVerticle(first).compose(id -> {
+        deployments.add(id);
+        port = first.actualPort();
+        if (loops == 1) {
+          return Future.succeededFuture(id);
+        }
+        return vertx.deployVerticle(() -> new ApiVerticle(api, config, metrics, registry, port),
+            new DeploymentOptions().setInstances(loops - 1)).onSuccess(deployments::add);
+      });
+    }).map(id -> {
+      scheduleRetention();
+      LOG.info("listening on http://{}:{} with {} event loop(s), storage {}", config.host(), port, loops, config.storage().wireName());
+      return this;
+    });
+  }
+
+  private void scheduleRetention() {
+    runRetention();
+    vertx.setPeriodic(RETENTION_PERIOD_MS, id -> runRetention());
+  }
+
+  private void runRetention() {
+    long cutoff = config.clock().millis() - TimeUnit.DAYS.toMillis(config.retentionDays());
+    store.applyRetention(cutoff)
+        .onSuccess(r -> {
+          if (r.samplesRemoved() > 0) {
+            LOG.info("retention removed {} samples older than {}", r.samplesRemoved(), r.cutoff());
+          }
+        })
+        .onFailure(e -> LOG.warn("retention run failed: {}", e.toString()));
+  }
+
+  /** The port the server listens on. */
+  public int port() {
+    return port;
+  }
+
+  public ServerConfig config() {
+    return config;
+  }
+
+  /** Stops accepting, finishes in-flight requests, closes the store and Vert.x. Idempotent. */
+  public synchronized Future<Void> stop() {
+    if (stopping != null) {
+      return stopping;
+    }
+    if (vertx == null) {
+      stopping = Future.succeededFuture();
+      return stopping;
+    }
+    List<Future<?>> undeploys = deployments.stream().<Future<?>>map(vertx::undeploy).toList();
+    stopping = Future.join(undeploys)
+        .transform(ar -> {
+          if (ar.failed()) {
+            LOG.warn("stopping the HTTP servers failed: {}", ar.cause().toString());
+          }
+          return store == null ? Future.<Void>succeededFuture() : store.close();
+        })
+        .transform(ar -> {
+          if (ar.failed()) {
+            LOG.error("closing the store failed", ar.cause());
+          }
+          Future<Void> closed = vertx.close();
+          return ar.failed() ? closed.transform(x -> Future.<Void>failedFuture(ar.cause())) : closed;
+        })
+        .onComplete(ar -> registry.close());
+    return stopping;
+  }
+}
