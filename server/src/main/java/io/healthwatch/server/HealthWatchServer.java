@@ -20,7 +20,9 @@ import io.vertx.micrometer.VertxPrometheusOptions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,11 +51,19 @@ public final class HealthWatchServer {
 
   /** Opens the store and listens; fails with a {@link ConfigException} for a setting it cannot run with. */
   public static Future<HealthWatchServer> start(ServerConfig config) {
-    HealthWatchServer server = new HealthWatchServer(config);
-    return server.startAll().recover(e -> server.stop().transform(ar -> Future.failedFuture(e)));
+    return start(config, StoreFactory::open);
   }
 
-  private Future<HealthWatchServer> startAll() {
+  /**
+   * Starts with a store from {@code opener} instead of the configured backend: for tests that need
+   * a store behaving in a special way (failing, slow), and for embedding.
+   */
+  public static Future<HealthWatchServer> start(ServerConfig config, BiFunction<Vertx, ServerConfig, Future<HealthStore>> opener) {
+    HealthWatchServer server = new HealthWatchServer(config);
+    return server.startAll(opener).recover(e -> server.stop().transform(ar -> Future.failedFuture(e)));
+  }
+
+  private Future<HealthWatchServer> startAll(BiFunction<Vertx, ServerConfig, Future<HealthStore>> opener) {
     if (!config.clusterMembers().isEmpty()) {
       // LEAD: build a clustered Vert.x (Hazelcast, explicit members) here once clustering lands.
       return Future.failedFuture(ConfigException.of(Setting.CLUSTER, null, "clustering is not available in this build"));
@@ -67,19 +77,20 @@ public final class HealthWatchServer {
         .withMetrics(new MicrometerMetricsFactory(registry))
         .build();
     metrics = new ServerMetrics(registry);
-    return StoreFactory.open(vertx, config).compose(opened -> {
+    return opener.apply(vertx, config).compose(opened -> {
       store = opened;
       LiveEvents.bridge(store, vertx.eventBus());
       HealthApi api = new HealthApi(store, config, metrics);
-      ApiVerticle first = new ApiVerticle(api, config, metrics, registry, config.port());
-      return vertx.deployVerticle(first).compose(id -> {
+      // Port 0 asks for any free port; -1 makes Vert.x pick one free port shared by every instance.
+      int listenPort = config.port() == 0 ? -1 : config.port();
+      List<ApiVerticle> instances = new CopyOnWriteArrayList<>();
+      return vertx.deployVerticle(() -> {
+        ApiVerticle v = new ApiVerticle(api, config, metrics, registry, listenPort);
+        instances.add(v);
+        return v;
+      }, new DeploymentOptions().setInstances(loops)).onSuccess(id -> {
         deployments.add(id);
-        port = first.actualPort();
-        if (loops == 1) {
-          return Future.succeededFuture(id);
-        }
-        return vertx.deployVerticle(() -> new ApiVerticle(api, config, metrics, registry, port),
-            new DeploymentOptions().setInstances(loops - 1)).onSuccess(deployments::add);
+        port = instances.get(0).actualPort();
       });
     }).map(id -> {
       scheduleRetention();
@@ -111,6 +122,11 @@ public final class HealthWatchServer {
 
   public ServerConfig config() {
     return config;
+  }
+
+  /** The one store of this server, for tests and embedding commands. */
+  public HealthStore store() {
+    return store;
   }
 
   /** Stops accepting, finishes in-flight requests, closes the store and Vert.x. Idempotent. */
