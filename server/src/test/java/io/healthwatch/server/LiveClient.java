@@ -43,6 +43,10 @@ final class LiveClient implements AutoCloseable {
     return new LiveClient(client, TestServer.await(open(vertx, client, port, token)));
   }
 
+  static LiveClient wrap(WebSocketClient client, WebSocket ws) {
+    return new LiveClient(client, ws);
+  }
+
   LiveClient send(JsonObject frame) {
     TestServer.await(ws.writeTextMessage(frame.encode()));
     return this;
