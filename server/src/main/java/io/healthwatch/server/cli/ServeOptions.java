@@ -17,7 +17,7 @@ public class ServeOptions {
   @Option(names = "--host", paramLabel = "ADDRESS", description = "listen address (HEALTHWATCH_HOST, default 127.0.0.1)")
   String host;
 
-  @Option(names = "--port", description = "port, 0 for any free one (HEALTHWATCH_PORT, default 8080)")
+  @Option(names = "--port", paramLabel = "PORT", description = "port, 0 for any free one (HEALTHWATCH_PORT, default 8080)")
   String port;
 
   @Option(names = "--storage", paramLabel = "BACKEND", description = "disk, mysql or memory (HEALTHWATCH_STORAGE, default disk)")
