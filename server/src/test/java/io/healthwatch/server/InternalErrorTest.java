@@ -4,15 +4,12 @@ import static io.healthwatch.server.TestServer.READ;
 import static io.healthwatch.server.TestServer.errorOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.healthwatch.core.memory.InMemoryStore;
 import io.healthwatch.core.storage.HealthStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.junit5.VertxExtension;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -22,23 +19,13 @@ class InternalErrorTest {
 
   /** A memory store whose channel listing fails, by an exception thrown or by a failed Future. */
   private static Future<HealthStore> brokenStore(Vertx vertx, boolean thrown) {
-    HealthStore real = new InMemoryStore(vertx, TestServer.config().storeOptions());
-    HealthStore broken = (HealthStore) Proxy.newProxyInstance(HealthStore.class.getClassLoader(), new Class<?>[] {HealthStore.class},
-        (proxy, method, args) -> {
-          if (method.getName().equals("channels")) {
-            IllegalStateException secret = new IllegalStateException("secret internals at /var/db");
-            if (thrown) {
-              throw secret;
-            }
-            return Future.failedFuture(secret);
-          }
-          try {
-            return method.invoke(real, args);
-          } catch (InvocationTargetException e) {
-            throw e.getCause();
-          }
-        });
-    return Future.succeededFuture(broken);
+    return Stores.replacing(vertx, "channels", args -> {
+      IllegalStateException secret = new IllegalStateException("secret internals at /var/db");
+      if (thrown) {
+        throw secret;
+      }
+      return Future.failedFuture(secret);
+    });
   }
 
   @Test

@@ -19,8 +19,6 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.junit5.VertxExtension;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -36,20 +34,11 @@ class ShutdownTest {
   /** A memory store whose writes take 500 ms to become durable, so that requests are in flight. */
   private static Future<HealthStore> slowStore(Vertx vertx) {
     HealthStore real = new InMemoryStore(vertx, TestServer.config().storeOptions());
-    HealthStore slow = (HealthStore) Proxy.newProxyInstance(HealthStore.class.getClassLoader(), new Class<?>[] {HealthStore.class},
-        (proxy, method, args) -> {
-          if (method.getName().equals("ingest")) {
-            @SuppressWarnings("unchecked")
-            List<Sample> samples = (List<Sample>) args[0];
-            return vertx.timer(500, TimeUnit.MILLISECONDS).compose(x -> real.ingest(samples));
-          }
-          try {
-            return method.invoke(real, args);
-          } catch (InvocationTargetException e) {
-            throw e.getCause();
-          }
-        });
-    return Future.succeededFuture(slow);
+    return Future.succeededFuture(Stores.replacing(real, "ingest", args -> {
+      @SuppressWarnings("unchecked")
+      List<Sample> samples = (List<Sample>) args[0];
+      return vertx.timer(500, TimeUnit.MILLISECONDS).compose(x -> real.ingest(samples));
+    }));
   }
 
   @Test

@@ -204,12 +204,7 @@ public final class HealthApi {
 
   public Future<Void> deleteChannel(String channelId) {
     checkId("channel id", channelId);
-    return store.deleteChannel(channelId).map(removed -> {
-      if (!removed) {
-        throw ApiError.notFound("no channel '" + channelId + "'");
-      }
-      return null;
-    });
+    return store.deleteChannel(channelId).map(removed -> removed(removed, "no channel '" + channelId + "'"));
   }
 
   public Future<WatchSession> startWatch(JsonNode body) {
@@ -266,18 +261,20 @@ public final class HealthApi {
 
   public Future<Void> deleteCustom(String key) {
     checkId("key", key);
-    return store.deleteCustom(key).map(removed -> {
-      if (!removed) {
-        throw ApiError.notFound("no custom value '" + key + "'");
-      }
-      return null;
-    });
+    return store.deleteCustom(key).map(removed -> removed(removed, "no custom value '" + key + "'"));
   }
 
   // ---- parameters ----
 
   private static <T> T found(Optional<T> value, String message) {
     return value.orElseThrow(() -> ApiError.notFound(message));
+  }
+
+  private static Void removed(boolean removed, String message) {
+    if (!removed) {
+      throw ApiError.notFound(message);
+    }
+    return null;
   }
 
   private static void checkId(String what, String id) {
