@@ -119,6 +119,17 @@ class LiveApiTest {
   }
 
   @Test
+  @DisplayName("a large batch sent as one WebSocket frame, as browsers do, is accepted")
+  void largeSingleFrame() {
+    try (LiveClient probe = connect(INGEST)) {
+      JsonArray samples = TestServer.batch("bulk", now() - 3_600_000, 2_000);
+      assertThat(samples.encode().length()).isGreaterThan(65_536);
+      JsonObject ack = probe.request(new JsonObject().put("type", "ingest").put("id", "big").put("samples", samples));
+      assertThat(ack.getInteger("accepted")).isEqualTo(2_000);
+    }
+  }
+
+  @Test
   @DisplayName("an invalid WebSocket batch gets an error frame with every broken rule; the connection stays open")
   void invalidIngestFrame() {
     try (LiveClient probe = connect(INGEST)) {

@@ -39,7 +39,7 @@ final class LiveClient implements AutoCloseable {
   }
 
   static LiveClient connect(Vertx vertx, int port, String token) {
-    WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxMessageSize(16 * 1024 * 1024));
+    WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxMessageSize(16 * 1024 * 1024).setMaxFrameSize(16 * 1024 * 1024));
     return new LiveClient(client, TestServer.await(open(vertx, client, port, token)));
   }
 

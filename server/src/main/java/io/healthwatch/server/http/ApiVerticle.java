@@ -68,6 +68,8 @@ public class ApiVerticle extends VerticleBase {
     hub = new LiveHub(vertx, api, config, metrics);
     HttpServerOptions options = new HttpServerOptions()
         .setHandle100ContinueAutomatically(true)
+        // Browsers send a message as one frame: a frame may be as large as a whole message.
+        .setMaxWebSocketFrameSize(config.maxBodyBytes())
         .setMaxWebSocketMessageSize(config.maxBodyBytes());
     server = vertx.createHttpServer(options).requestHandler(router());
     return Future.join(hub.start(), server.listen(port, config.host()));
