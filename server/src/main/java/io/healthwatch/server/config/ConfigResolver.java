@@ -29,6 +29,8 @@ public final class ConfigResolver {
   public static final String PASSWORD_ENV = "HEALTHWATCH_MYSQL_PASSWORD";
   public static final String PASSWORD_FILE_ENV = "HEALTHWATCH_MYSQL_PASSWORD_FILE";
   public static final String CONFIG_ENV = "HEALTHWATCH_CONFIG";
+  /** Read by logback.xml; checked here so that a typo does not silence every log line. */
+  public static final String LOG_FORMAT_ENV = "HEALTHWATCH_LOG_FORMAT";
 
   private final Map<Setting, String> flags;
   private final Map<String, String> env;
@@ -78,6 +80,10 @@ public final class ConfigResolver {
     c.clusterMembers(cluster(c.storage()));
     c.maxBodyBytes(integer(Setting.MAX_BODY_BYTES, 1_024, 1 << 30));
     checkOpenOnlyOnLoopback(c);
+    String logFormat = env.get(LOG_FORMAT_ENV);
+    if (!blank(logFormat) && !logFormat.equals("text") && !logFormat.equals("json")) {
+      throw new ConfigException("bad setting " + LOG_FORMAT_ENV + ": must be text or json, got '" + logFormat + "'");
+    }
     return c;
   }
 

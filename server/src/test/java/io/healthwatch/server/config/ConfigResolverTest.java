@@ -108,6 +108,15 @@ class ConfigResolverTest {
   }
 
   @Test
+  @DisplayName("a log format other than text or json is refused")
+  void logFormat() {
+    env.put("HEALTHWATCH_LOG_FORMAT", "xml");
+    assertThatThrownBy(() -> resolve(null)).hasMessage("bad setting HEALTHWATCH_LOG_FORMAT: must be text or json, got 'xml'");
+    env.put("HEALTHWATCH_LOG_FORMAT", "json");
+    assertThat(resolve(null).port()).isEqualTo(8080);
+  }
+
+  @Test
   @DisplayName("MySQL needs a URI; the password comes only from the environment")
   void mysql() throws IOException {
     flags.put(Setting.STORAGE, "mysql");
