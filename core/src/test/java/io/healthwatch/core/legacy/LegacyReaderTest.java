@@ -173,11 +173,6 @@ class LegacyReaderTest {
     LegacyReport r = read();
     assertThat(collected.samples.size()).isBetween(fx.samples - 3, fx.samples - 1);
     assertThat(collected.samples.get(collected.samples.size() - 1).channelId()).isEqualTo("svc-4");
-    // every recovered sample sits under the channel it was written under
-    Map<Long, String> byTime = new java.util.HashMap<>();
-    for (int i = 0; i < fx.samples; i++) {
-      byTime.putIfAbsent((long) i, fx.sampleChannels.get(i));
-    }
     assertThat(collected.samples).extracting(Sample::channelId).containsSubsequence("svc-0", "svc-1", "svc-2", "svc-3", "svc-4");
     LegacyReport.FileReport f = report(r, "channelStates.json");
     assertThat(f.damaged()).isTrue();
