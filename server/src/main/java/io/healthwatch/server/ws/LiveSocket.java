@@ -160,8 +160,8 @@ final class LiveSocket {
         default -> throw ApiError.invalidRequest(
             "unknown frame type '" + (type == null ? "" : type) + "'; one of auth, subscribe, unsubscribe, ingest, query");
       }
-    } catch (ApiError e) {
-      sendError(id, e);
+    } catch (RuntimeException e) {
+      sendError(id, ApiError.from(e));
     }
   }
 
