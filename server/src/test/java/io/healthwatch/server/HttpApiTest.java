@@ -432,7 +432,7 @@ class HttpApiTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"{\"durationMs\":0}", "{\"durationMs\":-5}", "{\"durationMs\":\"1h\"}", "{}",
+  @ValueSource(strings = {"{\"durationMs\":0}", "{\"durationMs\":-5}", "{\"durationMs\":9223372036854775807}", "{\"durationMs\":\"1h\"}", "{}",
       "{\"durationMs\":1000,\"channels\":[\"-x\"]}", "{\"durationMs\":1000,\"channels\":\"api\"}", "[1]"})
   @DisplayName("a watch request with a bad duration or channel list is invalid_request")
   void badWatch(String body) {

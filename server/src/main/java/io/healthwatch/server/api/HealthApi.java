@@ -212,9 +212,10 @@ public final class HealthApi {
       throw ApiError.invalidRequest("the body must be an object {\"durationMs\":N,\"channels\":[...]}");
     }
     JsonNode d = body.get("durationMs");
-    if (d == null || !d.isIntegralNumber() || !d.canConvertToLong() || d.asLong() <= 0) {
-      throw new ApiError(ErrorCode.INVALID_REQUEST, "durationMs must be a positive integer",
-          List.of(Map.of("field", "durationMs", "message", "must be a positive integer")));
+    if (d == null || !d.isIntegralNumber() || !d.canConvertToLong() || d.asLong() <= 0
+        || d.asLong() > ServerConfig.MAX_WATCH_DURATION_MS) {
+      String rule = "must be a positive integer of at most " + ServerConfig.MAX_WATCH_DURATION_MS + " (a year)";
+      throw new ApiError(ErrorCode.INVALID_REQUEST, "durationMs " + rule, List.of(Map.of("field", "durationMs", "message", rule)));
     }
     List<String> channels = new ArrayList<>();
     JsonNode cs = body.get("channels");

@@ -28,6 +28,8 @@ public class ServerConfig {
   public static final int DEFAULT_MYSQL_POOL_SIZE = 8;
   /** Largest body of a control request (a watch); samples and custom values have their own. */
   public static final int MAX_CONTROL_BODY_BYTES = 64 * 1024;
+  /** The longest watch: a year. */
+  public static final long MAX_WATCH_DURATION_MS = 366L * 24 * 3_600_000L;
   /** How long a WebSocket client has to send its auth frame. */
   public static final long WS_AUTH_TIMEOUT_MS = 5_000;
   /** Bytes a WebSocket may have waiting to be sent before events for it are dropped. */

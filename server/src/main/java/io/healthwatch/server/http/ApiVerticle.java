@@ -66,8 +66,9 @@ public class ApiVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     hub = new LiveHub(vertx, api, config, metrics);
+    // 100-continue is answered by body() once auth, media type and length are checked, so a
+    // refused client does not upload its body.
     HttpServerOptions options = new HttpServerOptions()
-        .setHandle100ContinueAutomatically(true)
         // Browsers send a message as one frame: a frame may be as large as a whole message.
         .setMaxWebSocketFrameSize(config.maxBodyBytes())
         .setMaxWebSocketMessageSize(config.maxBodyBytes());
@@ -262,6 +263,9 @@ public class ApiVerticle extends VerticleBase {
       }
       ctx.put(MEDIA_TYPE_KEY, type);
       ctx.put(BODY_LIMIT_KEY, limit);
+      if ("100-continue".equalsIgnoreCase(ctx.request().getHeader(HttpHeaders.EXPECT))) {
+        ctx.response().writeContinue();
+      }
       reader.handle(ctx);
     };
   }
