@@ -72,6 +72,7 @@ public final class HealthWatchServer {
     vertx = Vertx.builder()
         .with(new VertxOptions().setEventLoopPoolSize(loops).setMetricsOptions(new MicrometerMetricsOptions()
             .setEnabled(true)
+            .setJvmMetricsEnabled(true)
             .setRegistryName("healthwatch-" + UUID.randomUUID())
             .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))))
         .withMetrics(new MicrometerMetricsFactory(registry))

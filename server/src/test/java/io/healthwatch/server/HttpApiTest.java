@@ -507,6 +507,7 @@ class HttpApiTest {
     assertThat(text).contains("healthwatch_websocket_clients");
     assertThat(text).contains("healthwatch_websocket_events_dropped_total");
     assertThat(text).contains("vertx_http_server_requests_total");
+    assertThat(text).contains("jvm_memory_used_bytes");
   }
 
   @Test
