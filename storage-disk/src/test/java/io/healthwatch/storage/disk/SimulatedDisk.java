@@ -56,6 +56,7 @@ final class SimulatedDisk implements FileOps {
   volatile IOException writeFault;
   volatile IOException moveFault;
   volatile boolean readOnly;
+  volatile int moveAttempts;
 
   /** The number of mutating operations so far. */
   synchronized long mutations() {
@@ -191,6 +192,7 @@ final class SimulatedDisk implements FileOps {
   public synchronized void move(Path source, Path target) throws IOException {
     check();
     writable(target);
+    moveAttempts++;
     if (moveFault != null) {
       throw moveFault;
     }
