@@ -258,13 +258,23 @@ public final class DiskEngine {
       for (Map.Entry<Long, Path> e : segmentFiles.entrySet()) {
         boolean last = e.getKey().equals(segmentFiles.lastKey());
         Segment s = new Segment(dir, e.getKey());
-        if (s.base > expected) {
+        if (s.base > expected && s.base > replayFrom) {
           problems.add("the log has a gap between positions " + expected + " and " + s.base
               + ": the records there are lost");
         }
         openSegment(s, last, replayFrom, durableOnly);
         segments.add(s);
         expected = s.end();
+      }
+      if (snapshot != null && snapshot.position() > logEnd() && !durableOnly) {
+        // The log lost records the snapshot covers; new records must come after what it covers.
+        problems.add("the log ends at position " + logEnd() + " but the snapshot covers it up to "
+            + snapshot.position() + ": the samples written in between are lost");
+        Segment s = new Segment(dir, snapshot.position());
+        s.handle = fs.open(s.path, true);
+        s.index = new SegmentIndex();
+        fs.fsyncDirectory(dir);
+        segments.add(s);
       }
     }
     loadArchive(durableOnly);
