@@ -135,8 +135,19 @@ public final class DiskStore implements HealthStore {
       process(group);
       group.clear();
       if (stop) {
+        failLeftovers();
         return;
       }
+    }
+  }
+
+  /** Writes that raced with close() and were queued behind it. */
+  private void failLeftovers() {
+    List<Op<?>> left = new ArrayList<>();
+    queue.drainTo(left);
+    for (Op<?> op : left) {
+      op.error = StorageException.unavailable("the store is closed", null);
+      op.complete();
     }
   }
 

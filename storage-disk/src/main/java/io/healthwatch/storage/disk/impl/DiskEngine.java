@@ -73,6 +73,7 @@ public final class DiskEngine {
   private static final String ARCHIVE_FILE = "outages.arc";
   private static final String TEMP_MARK = ".tmp-";
   private static final int KEPT_SNAPSHOTS = 2;
+  private static final int MAX_REPORTED_PROBLEMS = 20;
   private static final DateTimeFormatter STAMP =
       DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'").withZone(ZoneOffset.UTC);
 
@@ -1232,7 +1233,10 @@ public final class DiskEngine {
     } else {
       status = problems.isEmpty() ? StoreHealth.Status.UP : StoreHealth.Status.DEGRADED;
     }
-    list.addAll(problems);
+    problems.stream().limit(MAX_REPORTED_PROBLEMS).forEach(list::add);
+    if (problems.size() > MAX_REPORTED_PROBLEMS) {
+      list.add("and " + (problems.size() - MAX_REPORTED_PROBLEMS) + " more problems");
+    }
     long logBytes = 0;
     for (Segment s : segments) {
       logBytes += s.size;
