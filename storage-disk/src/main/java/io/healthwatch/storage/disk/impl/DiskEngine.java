@@ -442,6 +442,7 @@ public final class DiskEngine {
     custom.putAll(s.custom());
     deletions.putAll(s.deletions());
     s.retentionMarks().forEach(m -> retentionMarks.add(m.clone()));
+    retentionPending |= !retentionMarks.isEmpty();
   }
 
   private SnapshotState snapshotState(long position) {
@@ -615,6 +616,8 @@ public final class DiskEngine {
     while (snapshots.size() > KEPT_SNAPSHOTS) {
       fs.delete(snapshotPath(snapshots.pollFirstEntry().getKey()));
     }
+    // Segments a retention run could not delete while a kept snapshot still needed them may go now.
+    retentionPending |= !retentionMarks.isEmpty();
   }
 
   private Path snapshotPath(long position) {
