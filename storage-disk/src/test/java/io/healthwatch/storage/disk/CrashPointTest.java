@@ -26,8 +26,12 @@ class CrashPointTest {
   @Test
   @DisplayName("a crash after any step of an append, a snapshot or a segment roll loses nothing acknowledged")
   void everyCrashPoint(Vertx vertx) throws Exception {
-    long total = run(vertx, new SimulatedDisk(), null, new PowerLossTest.Ledger());
+    SimulatedDisk clean = new SimulatedDisk();
+    long total = run(vertx, clean, null, new PowerLossTest.Ledger());
     assertThat(total).isGreaterThan(50);
+    assertThat(clean.names()).as("the run rolls segments and writes snapshots")
+        .anyMatch(n -> n.endsWith(".idx")).anyMatch(n -> n.startsWith("snapshot-"))
+        .filteredOn(n -> n.endsWith(".seg")).hasSizeGreaterThan(1);
     Random rnd = new Random(7);
     for (long k = 1; k <= total; k++) {
       for (boolean tear : new boolean[] {false, true}) {
