@@ -57,6 +57,9 @@ final class SimulatedDisk implements FileOps {
   volatile IOException moveFault;
   volatile boolean readOnly;
   volatile int moveAttempts;
+  volatile int forces;
+  /** Runs at the start of every file fsync, outside the disk's lock; tests use it to hold an fsync. */
+  volatile Runnable beforeForce = () -> { };
 
   /** The number of mutating operations so far. */
   synchronized long mutations() {
@@ -309,7 +312,9 @@ final class SimulatedDisk implements FileOps {
 
     @Override
     public void force() throws IOException {
+      beforeForce.run();
       synchronized (SimulatedDisk.this) {
+        forces++;
         check();
         if (forceFault != null) {
           throw forceFault;
