@@ -24,12 +24,7 @@ import io.healthwatch.storage.disk.FileOps;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.FileSystemException;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -46,7 +41,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
@@ -70,12 +64,8 @@ public final class DiskEngine {
   private static final Pattern SEGMENT = Pattern.compile("log-(\\d{20})\\.seg");
   private static final Pattern SNAPSHOT = Pattern.compile("snapshot-(\\d{20})\\.snap");
   private static final String LOCK_FILE = "store.lock";
-  private static final String ARCHIVE_FILE = "outages.arc";
-  private static final String TEMP_MARK = ".tmp-";
   private static final int KEPT_SNAPSHOTS = 2;
   private static final int MAX_REPORTED_PROBLEMS = 20;
-  private static final DateTimeFormatter STAMP =
-      DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'").withZone(ZoneOffset.UTC);
 
   private final DiskStoreOptions options;
   private final StoreOptions storeOptions;
@@ -92,8 +82,8 @@ public final class DiskEngine {
   private boolean needsReset;
   private boolean retentionPending;
   private final TreeMap<Long, Long> snapshots = new TreeMap<>(); // position -> file size
-  private FileOps.Handle archiveHandle;
-  private long archiveSize;
+  private final FileSafety safety;
+  private final OutageArchive archive;
 
   // The state.
   private final TreeMap<String, ChannelState> channels = new TreeMap<>();
@@ -143,6 +133,8 @@ public final class DiskEngine {
     this.fs = options.getFileOps();
     this.dir = options.getDataDir().toAbsolutePath().normalize();
     this.rules = new ChannelRules(storeOptions.getOutageThreshold());
+    this.safety = new FileSafety(fs, dir, options.getRenameAttempts(), options.getRenameBackoffMs(), problems::add);
+    this.archive = new OutageArchive(fs, dir, problems::add);
   }
 
   /**
@@ -160,14 +152,14 @@ public final class DiskEngine {
       }
       engine.lock = lock.get();
     } catch (IOException e) {
-      throw StorageException.unavailable("cannot use data directory " + engine.dir + ": " + describe(e), e);
+      throw StorageException.unavailable("cannot use data directory " + engine.dir + ": " + FileSafety.describe(e), e);
     }
     try {
       engine.load(false);
       return engine;
     } catch (IOException | RuntimeException e) {
       engine.releaseQuietly();
-      throw StorageException.unavailable("cannot open the store in " + engine.dir + ": " + describe(e), e);
+      throw StorageException.unavailable("cannot open the store in " + engine.dir + ": " + FileSafety.describe(e), e);
     }
   }
 
@@ -194,7 +186,6 @@ public final class DiskEngine {
     deletions.clear();
     retentionMarks.clear();
     events.clear();
-    archiveSize = 0;
     dirty = false;
   }
 
@@ -210,7 +201,7 @@ public final class DiskEngine {
     for (Path p : fs.list(dir)) {
       String name = p.getFileName().toString();
       Matcher m;
-      if (name.contains(TEMP_MARK)) {
+      if (name.contains(FileSafety.TEMP_MARK)) {
         if (!durableOnly) {
           fs.delete(p); // an unfinished replace: the target it was meant for is intact
         }
@@ -278,7 +269,7 @@ public final class DiskEngine {
         segments.add(s);
       }
     }
-    loadArchive(durableOnly);
+    archive.load(safety, durableOnly);
     Segment active = active();
     if (!durableOnly) {
       active.handle.force();
@@ -338,56 +329,19 @@ public final class DiskEngine {
       }
     });
     if (!scan.clean() && !durableOnly) {
-      repair(s.path, s.handle, data, scan, last, "log segment");
+      safety.repair(s.path, s.handle, data, scan, last, "log segment");
     }
     s.size = scan.end();
     index.coveredSize = s.size;
     s.index = index;
     if (buildIndex && !last && !durableOnly) {
       try {
-        safeReplace(s.idxPath, index.encode());
+        safety.replace(s.idxPath, index.encode());
         index.dropPostings();
       } catch (IOException e) {
-        LOG.log(System.Logger.Level.WARNING, "could not write the index of " + s.path + ": " + describe(e));
+        LOG.log(System.Logger.Level.WARNING, "could not write the index of " + s.path + ": " + FileSafety.describe(e));
       }
     }
-  }
-
-  /**
-   * Deals with what a scan found wrong: damage in the middle is kept aside (a copy of the file) and
-   * overwritten by fillers so the valid records after it stay where they are; a torn tail of the
-   * file being appended to is cut off silently (a crash during an append), anywhere else it is
-   * damage too.
-   */
-  private void repair(Path path, FileOps.Handle h, byte[] data, Frames.Scan scan, boolean appendedTo, String what)
-      throws IOException {
-    boolean silentTail = appendedTo && scan.damaged().isEmpty();
-    if (!silentTail) {
-      Path aside = keepAside(path, data);
-      long lost = scan.size() - scan.end();
-      for (int[] r : scan.damaged()) {
-        lost += r[1] - r[0];
-        h.write(ByteBuffer.wrap(Frames.filler(r[1] - r[0])), r[0]);
-      }
-      problems.add(what + " " + path.getFileName() + ": " + lost + " damaged bytes"
-          + " (the records in them are lost); the damaged file was kept as " + aside.getFileName());
-    }
-    if (scan.torn()) {
-      LOG.log(System.Logger.Level.INFO, "cutting a torn tail of " + (scan.size() - scan.end()) + " bytes off " + path);
-      h.truncate(scan.end());
-    }
-    h.force();
-  }
-
-  private Path keepAside(Path path, byte[] data) throws IOException {
-    Path aside = path.resolveSibling(path.getFileName() + ".corrupt-" + STAMP.format(Instant.now()));
-    try (FileOps.Handle h = fs.open(aside, true)) {
-      h.truncate(0);
-      h.write(ByteBuffer.wrap(data), 0);
-      h.force();
-    }
-    fs.fsyncDirectory(dir);
-    return aside;
   }
 
   private LogEntry parse(byte[] bytes, int at, int len, Segment s, long offset) {
@@ -395,7 +349,7 @@ public final class DiskEngine {
       return Json.MAPPER.readValue(bytes, at, len, LogEntry.class);
     } catch (IOException | RuntimeException e) {
       problems.add("log segment " + s.path.getFileName() + ": the record at offset " + offset
-          + " has a valid checksum but cannot be read: " + describe(e));
+          + " has a valid checksum but cannot be read: " + FileSafety.describe(e));
       return null;
     }
   }
@@ -417,14 +371,8 @@ public final class DiskEngine {
       return s;
     } catch (IOException | RuntimeException e) {
       if (!durableOnly) {
-        String aside = path.getFileName() + ".corrupt-" + STAMP.format(Instant.now());
-        try {
-          fs.move(path, path.resolveSibling(aside));
-          fs.fsyncDirectory(dir);
-        } catch (IOException moveFailed) {
-          aside = "(could not be moved: " + describe(moveFailed) + ")";
-        }
-        problems.add("snapshot " + path.getFileName() + " is unreadable (" + describe(e)
+        String aside = safety.moveAside(path);
+        problems.add("snapshot " + path.getFileName() + " is unreadable (" + FileSafety.describe(e)
             + "); kept aside as " + aside + "; the state was rebuilt from an older snapshot and the log");
       }
       return null;
@@ -449,20 +397,6 @@ public final class DiskEngine {
     return new SnapshotState(SnapshotState.VERSION, position, List.copyOf(channels.values()),
         List.copyOf(outages.values()), activeWatch, List.copyOf(archivedWatches), new TreeMap<>(custom),
         new TreeMap<>(deletions), List.copyOf(retentionMarks));
-  }
-
-  private void loadArchive(boolean durableOnly) throws IOException {
-    Path path = dir.resolve(ARCHIVE_FILE);
-    if (!fs.exists(path)) {
-      return;
-    }
-    archiveHandle = fs.open(path, false);
-    byte[] data = Frames.readAll(archiveHandle);
-    Frames.Scan scan = Frames.scan(data, 0, null);
-    if (!scan.clean() && !durableOnly) {
-      repair(path, archiveHandle, data, scan, true, "outage archive");
-    }
-    archiveSize = scan.end();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -499,7 +433,7 @@ public final class DiskEngine {
       try {
         deleteExpiredSegments();
       } catch (IOException e) {
-        LOG.log(System.Logger.Level.WARNING, "could not delete expired log segments: " + describe(e));
+        LOG.log(System.Logger.Level.WARNING, "could not delete expired log segments: " + FileSafety.describe(e));
       }
     }
   }
@@ -512,7 +446,7 @@ public final class DiskEngine {
     events.clear();
     dirty = false;
     needsReset = true;
-    writeError = "the last write failed: " + describe(cause);
+    writeError = "the last write failed: " + FileSafety.describe(cause);
     try {
       dropUndurable();
       load(false);
@@ -521,13 +455,13 @@ public final class DiskEngine {
       try {
         load(true);
       } catch (IOException | RuntimeException again) {
-        LOG.log(System.Logger.Level.ERROR, "could not reload the state of " + dir + ": " + describe(again));
+        LOG.log(System.Logger.Level.ERROR, "could not reload the state of " + dir + ": " + FileSafety.describe(again));
       }
     }
     if (cause instanceof StorageException se) {
       return se;
     }
-    return StorageException.unavailable("cannot write to data directory " + dir + ": " + describe(cause), cause);
+    return StorageException.unavailable("cannot write to data directory " + dir + ": " + FileSafety.describe(cause), cause);
   }
 
   /** The events of the group so far, in order; cleared. */
@@ -590,7 +524,7 @@ public final class DiskEngine {
   private void roll() throws IOException {
     Segment old = active();
     old.index.coveredSize = old.size;
-    safeReplace(old.idxPath, old.index.encode());
+    safety.replace(old.idxPath, old.index.encode());
     Segment next = new Segment(dir, old.end());
     next.handle = fs.open(next.path, true);
     next.index = new SegmentIndex();
@@ -605,13 +539,14 @@ public final class DiskEngine {
   private void writeSnapshot() throws IOException {
     long pos = logEnd();
     if (!pendingArchive.isEmpty()) {
-      appendArchive(pos);
+      archive.append(pos, pendingArchive.values());
+      pendingArchive.clear();
     }
     if (!snapshots.isEmpty() && snapshots.lastKey() == pos) {
       return;
     }
     byte[] frame = Frames.encode(Json.MAPPER.writeValueAsBytes(snapshotState(pos)));
-    safeReplace(snapshotPath(pos), frame);
+    safety.replace(snapshotPath(pos), frame);
     snapshots.put(pos, (long) frame.length);
     while (snapshots.size() > KEPT_SNAPSHOTS) {
       fs.delete(snapshotPath(snapshots.pollFirstEntry().getKey()));
@@ -622,83 +557,6 @@ public final class DiskEngine {
 
   private Path snapshotPath(long position) {
     return dir.resolve(String.format("snapshot-%020d.snap", position));
-  }
-
-  private void appendArchive(long position) throws IOException {
-    Path path = dir.resolve(ARCHIVE_FILE);
-    boolean created = false;
-    if (archiveHandle == null) {
-      created = !fs.exists(path);
-      archiveHandle = fs.open(path, true);
-    }
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-    for (Outage o : pendingArchive.values()) {
-      out.writeBytes(Frames.encode(Json.MAPPER.writeValueAsBytes(new ArchivedOutage(position, o))));
-    }
-    try {
-      archiveHandle.write(ByteBuffer.wrap(out.toByteArray()), archiveSize);
-      archiveHandle.force();
-      if (created) {
-        fs.fsyncDirectory(dir);
-      }
-    } catch (IOException e) {
-      try {
-        archiveHandle.truncate(archiveSize);
-      } catch (IOException ignored) {
-        // the scan at the next start cuts the torn tail
-      }
-      throw e;
-    }
-    archiveSize += out.size();
-    pendingArchive.clear();
-  }
-
-  /**
-   * The crash-safe replace: a unique temp file in the same directory, written and fsync'd, renamed
-   * atomically over the target (retried with backoff while refused), then the directory fsync'd.
-   */
-  private void safeReplace(Path target, byte[] content) throws IOException {
-    Path tmp = target.resolveSibling(target.getFileName() + TEMP_MARK + UUID.randomUUID());
-    try {
-      try (FileOps.Handle h = fs.open(tmp, true)) {
-        h.write(ByteBuffer.wrap(content), 0);
-        h.force();
-      }
-      moveWithRetry(tmp, target);
-    } catch (IOException e) {
-      try {
-        fs.delete(tmp);
-      } catch (IOException ignored) {
-        // removed at the next start
-      }
-      throw e;
-    }
-    fs.fsyncDirectory(dir);
-  }
-
-  private void moveWithRetry(Path from, Path to) throws IOException {
-    long backoff = options.getRenameBackoffMs();
-    for (int attempt = 1; ; attempt++) {
-      try {
-        fs.move(from, to);
-        return;
-      } catch (NoSuchFileException e) {
-        throw e;
-      } catch (FileSystemException e) {
-        if (attempt >= options.getRenameAttempts()) {
-          throw new IOException("renaming " + from.getFileName() + " to " + to.getFileName() + " was refused "
-              + attempt + " times (another process, such as a virus scanner or indexer, may hold the file): "
-              + describe(e), e);
-        }
-        try {
-          Thread.sleep(backoff);
-        } catch (InterruptedException ie) {
-          Thread.currentThread().interrupt();
-          throw new IOException("interrupted while retrying a refused rename", ie);
-        }
-        backoff = Math.min(backoff * 2, 1_000);
-      }
-    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1162,7 +1020,7 @@ public final class DiskEngine {
       return Json.MAPPER.readValue(payload, LogEntry.class);
     } catch (IOException e) {
       problems.add("log segment " + s.path.getFileName() + ": the record at offset " + offset
-          + " cannot be read: " + describe(e));
+          + " cannot be read: " + FileSafety.describe(e));
       return null;
     }
   }
@@ -1195,29 +1053,10 @@ public final class DiskEngine {
   }
 
   private Map<String, Outage> readArchive() throws IOException {
-    Map<String, Outage> out = new LinkedHashMap<>();
-    if (archiveHandle == null || archiveSize == 0) {
-      return out;
-    }
-    byte[] data = new byte[(int) archiveSize];
-    Frames.readFully(archiveHandle, ByteBuffer.wrap(data), 0);
-    Frames.Scan scan = Frames.scan(data, 0, (offset, bytes, at, len) -> {
-      try {
-        ArchivedOutage a = Json.MAPPER.readValue(bytes, at, len, ArchivedOutage.class);
-        if (a.outage() != null) {
-          Long deletedAt = deletions.get(a.outage().channelId());
-          if (deletedAt == null || a.position() >= deletedAt) {
-            out.put(a.outage().id(), a.outage());
-          }
-        }
-      } catch (IOException e) {
-        problems.add("outage archive: the record at offset " + offset + " cannot be read: " + describe(e));
-      }
+    return archive.read(a -> {
+      Long deletedAt = deletions.get(a.outage().channelId());
+      return deletedAt == null || a.position() >= deletedAt;
     });
-    if (!scan.clean()) {
-      problems.add("outage archive: damaged bytes found when read; some closed outages are missing from answers");
-    }
-    return out;
   }
 
   public Optional<String> custom(String key) {
@@ -1252,8 +1091,8 @@ public final class DiskEngine {
     details.put("segments", segments.size());
     details.put("logBytes", logBytes);
     details.put("snapshotBytes", snapshotBytes);
-    details.put("outageArchiveBytes", archiveSize);
-    details.put("diskBytes", logBytes + snapshotBytes + archiveSize);
+    details.put("outageArchiveBytes", archive.size());
+    details.put("diskBytes", logBytes + snapshotBytes + archive.size());
     details.put("logEnd", segments.isEmpty() ? 0 : logEnd());
     details.put("snapshotPosition", snapshots.isEmpty() ? -1 : snapshots.lastKey());
     return new StoreHealth(status, list, new StoreHealth.CacheUsage(cachedSamples,
@@ -1295,8 +1134,7 @@ public final class DiskEngine {
       closeQuietly(s.handle);
       s.handle = null;
     }
-    closeQuietly(archiveHandle);
-    archiveHandle = null;
+    archive.close();
   }
 
   private void releaseQuietly() {
@@ -1322,11 +1160,5 @@ public final class DiskEngine {
     }
   }
 
-  static String describe(Throwable e) {
-    if (e instanceof NoSuchFileException n) {
-      return "no such file " + n.getFile();
-    }
-    String m = e.getMessage();
-    return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
-  }
+
 }
