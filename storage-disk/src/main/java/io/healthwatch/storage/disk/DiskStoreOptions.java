@@ -8,6 +8,8 @@ import java.util.Objects;
 public class DiskStoreOptions {
   public static final Path DEFAULT_DATA_DIR = Path.of("data");
   public static final long DEFAULT_SEGMENT_BYTES = 16L * 1024 * 1024;
+  /** Segments are scanned whole at start-up and after damage, so they stay well below 2 GiB. */
+  public static final long MAX_SEGMENT_BYTES = 1024L * 1024 * 1024;
   public static final long DEFAULT_SNAPSHOT_INTERVAL_BYTES = 4L * 1024 * 1024;
   public static final int DEFAULT_RENAME_ATTEMPTS = 8;
   public static final long DEFAULT_RENAME_BACKOFF_MS = 10;
@@ -58,8 +60,8 @@ public class DiskStoreOptions {
   }
 
   public DiskStoreOptions setSegmentBytes(long segmentBytes) {
-    if (segmentBytes < 1024) {
-      throw new IllegalArgumentException("segment size must be at least 1024 bytes");
+    if (segmentBytes < 1024 || segmentBytes > MAX_SEGMENT_BYTES) {
+      throw new IllegalArgumentException("segment size must be 1 KiB to 1 GiB");
     }
     this.segmentBytes = segmentBytes;
     return this;
