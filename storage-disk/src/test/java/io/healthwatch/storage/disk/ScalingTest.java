@@ -33,18 +33,27 @@ class ScalingTest {
   private static final long SEGMENT = 64 * 1024;
   private static final int SAMPLES = 24_000;
 
-  /** The real file system, counting the bytes read. */
+  /** The real file system, counting the bytes read and the calls made on an event-loop thread. */
   static final class CountingFileOps implements FileOps {
     final AtomicLong bytesRead = new AtomicLong();
+    final AtomicLong onEventLoop = new AtomicLong();
     private final FileOps real = FileOps.nio();
+
+    private void check() {
+      if (io.vertx.core.Context.isOnEventLoopThread()) {
+        onEventLoop.incrementAndGet();
+      }
+    }
 
     @Override
     public Handle open(Path file, boolean create) throws IOException {
+      check();
       return counted(real.open(file, create));
     }
 
     @Override
     public Handle openRead(Path file) throws IOException {
+      check();
       return counted(real.openRead(file));
     }
 
@@ -52,6 +61,7 @@ class ScalingTest {
       return new Handle() {
         @Override
         public int read(ByteBuffer dst, long position) throws IOException {
+          check();
           int n = h.read(dst, position);
           bytesRead.addAndGet(Math.max(n, 0));
           return n;
@@ -59,21 +69,25 @@ class ScalingTest {
 
         @Override
         public void write(ByteBuffer src, long position) throws IOException {
+          check();
           h.write(src, position);
         }
 
         @Override
         public long size() throws IOException {
+          check();
           return h.size();
         }
 
         @Override
         public void truncate(long size) throws IOException {
+          check();
           h.truncate(size);
         }
 
         @Override
         public void force() throws IOException {
+          check();
           h.force();
         }
 
@@ -86,36 +100,43 @@ class ScalingTest {
 
     @Override
     public void move(Path source, Path target) throws IOException {
+      check();
       real.move(source, target);
     }
 
     @Override
     public void fsyncDirectory(Path dir) throws IOException {
+      check();
       real.fsyncDirectory(dir);
     }
 
     @Override
     public void delete(Path file) throws IOException {
+      check();
       real.delete(file);
     }
 
     @Override
     public List<Path> list(Path dir) throws IOException {
+      check();
       return real.list(dir);
     }
 
     @Override
     public boolean exists(Path file) {
+      check();
       return real.exists(file);
     }
 
     @Override
     public void createDirectories(Path dir) throws IOException {
+      check();
       real.createDirectories(dir);
     }
 
     @Override
     public Optional<Closeable> tryLock(Path lockFile) throws IOException {
+      check();
       return real.tryLock(lockFile);
     }
   }
