@@ -424,10 +424,10 @@ public final class DiskEngine {
     if (dirty) {
       active.handle.force();
       dirty = false;
+      writeError = null; // only a write that succeeds shows the cause of a failure is gone
     }
     durableBase = active.base;
     durableSize = active.size;
-    writeError = null;
     if (retentionPending) {
       retentionPending = false;
       try {
