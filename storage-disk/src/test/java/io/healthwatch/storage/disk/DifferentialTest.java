@@ -39,7 +39,7 @@ class DifferentialTest {
   Path dir;
 
   @ParameterizedTest(name = "seed {0}")
-  @ValueSource(longs = {1, 2, 3, 4})
+  @ValueSource(longs = {1, 2, 3, 4, 5, 6})
   @DisplayName("the disk store answers every operation as the in-memory reference does, across restarts")
   void matchesReference(long seed, Vertx vertx) {
     Random rnd = new Random(seed);

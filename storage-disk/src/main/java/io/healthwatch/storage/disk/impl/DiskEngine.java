@@ -269,7 +269,7 @@ public final class DiskEngine {
         segments.add(s);
       }
     }
-    archive.load(safety, durableOnly);
+    archive.load(safety, durableOnly, snapshot != null ? snapshot.outageArchive() : null);
     Segment active = active();
     if (!durableOnly) {
       active.handle.force();
@@ -396,7 +396,7 @@ public final class DiskEngine {
   private SnapshotState snapshotState(long position) {
     return new SnapshotState(SnapshotState.VERSION, position, List.copyOf(channels.values()),
         List.copyOf(outages.values()), activeWatch, List.copyOf(archivedWatches), new TreeMap<>(custom),
-        new TreeMap<>(deletions), List.copyOf(retentionMarks));
+        new TreeMap<>(deletions), List.copyOf(retentionMarks), archive.summary());
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -766,7 +766,8 @@ public final class DiskEngine {
       windows.put(c, list);
     }
     Map<String, List<Outage>> byChannel = new HashMap<>();
-    for (Outage o : allOutages().values()) {
+    boolean archiveCounts = archive.maxConfirmedAt() >= w.startedAt();
+    for (Outage o : (archiveCounts ? allOutages() : recentOutages()).values()) {
       byChannel.computeIfAbsent(o.channelId(), k -> new ArrayList<>()).add(o);
     }
     return w.withStats(WatchRules.stats(w, channels.keySet(), c -> windows.getOrDefault(c, List.of()),
@@ -1026,7 +1027,15 @@ public final class DiskEngine {
   }
 
   public List<Outage> outages(OutageQuery q) throws IOException {
-    return allOutages().values().stream()
+    List<Outage> recent = newestFirst(recentOutages(), q);
+    // The archive only holds outages that failed first no later than maxFirstFailureAt.
+    boolean archiveCannotMatch = q.from() > archive.maxFirstFailureAt()
+        || (recent.size() == q.limit() && recent.get(q.limit() - 1).firstFailureAt() > archive.maxFirstFailureAt());
+    return archiveCannotMatch ? recent : newestFirst(allOutages(), q);
+  }
+
+  private static List<Outage> newestFirst(Map<String, Outage> candidates, OutageQuery q) {
+    return candidates.values().stream()
         .filter(q::matches)
         .sorted(Comparator.comparingLong(Outage::firstFailureAt).thenComparing(Outage::id).reversed())
         .limit(q.limit())
@@ -1047,9 +1056,15 @@ public final class DiskEngine {
   /** Every visible outage by id: the archive, then the ones in memory over it. */
   private Map<String, Outage> allOutages() throws IOException {
     Map<String, Outage> all = readArchive();
-    all.putAll(pendingArchive);
-    all.putAll(outages);
+    all.putAll(recentOutages());
     return all;
+  }
+
+  /** The outages in memory: those waiting for the archive, then the current ones over them. */
+  private Map<String, Outage> recentOutages() {
+    Map<String, Outage> recent = new LinkedHashMap<>(pendingArchive);
+    recent.putAll(outages);
+    return recent;
   }
 
   private Map<String, Outage> readArchive() throws IOException {

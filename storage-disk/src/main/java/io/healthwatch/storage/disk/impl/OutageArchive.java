@@ -27,6 +27,8 @@ final class OutageArchive implements Closeable {
   private final Consumer<String> problems;
   private FileOps.Handle handle;
   private long size;
+  private long maxFirstFailureAt = Long.MIN_VALUE;
+  private long maxConfirmedAt = Long.MIN_VALUE;
 
   OutageArchive(FileOps fs, Path dir, Consumer<String> problems) {
     this.fs = fs;
@@ -34,20 +36,73 @@ final class OutageArchive implements Closeable {
     this.problems = problems;
   }
 
-  /** Opens the archive and, unless {@code readOnly}, cuts a torn tail or patches damage. */
-  void load(FileSafety safety, boolean readOnly) throws IOException {
+  /**
+   * Opens the archive. {@code known} is what the snapshot recorded of it; only the bytes after it
+   * are scanned (unless they are damaged: then the whole file is scanned and, unless {@code
+   * readOnly}, its torn tail cut or its damage patched).
+   */
+  void load(FileSafety safety, boolean readOnly, Summary known) throws IOException {
     close();
     size = 0;
+    maxFirstFailureAt = Long.MIN_VALUE;
+    maxConfirmedAt = Long.MIN_VALUE;
     if (!fs.exists(path)) {
       return;
     }
     handle = fs.open(path, false);
+    long fileSize = handle.size();
+    if (known != null && known.size() > fileSize) {
+      problems.accept("outage archive " + FILE + " is " + (known.size() - fileSize)
+          + " bytes shorter than the snapshot recorded: closed outages in them are lost");
+    }
+    if (known != null && known.size() <= fileSize) {
+      byte[] tail = new byte[(int) (fileSize - known.size())];
+      Frames.readFully(handle, ByteBuffer.wrap(tail), known.size());
+      Frames.Scan scan = Frames.scan(tail, 0, this::learn);
+      if (scan.clean()) {
+        size = fileSize;
+        maxFirstFailureAt = Math.max(maxFirstFailureAt, known.maxFirstFailureAt());
+        maxConfirmedAt = Math.max(maxConfirmedAt, known.maxConfirmedAt());
+        return;
+      }
+      maxFirstFailureAt = Long.MIN_VALUE;
+      maxConfirmedAt = Long.MIN_VALUE;
+    }
     byte[] data = Frames.readAll(handle);
-    Frames.Scan scan = Frames.scan(data, 0, null);
+    Frames.Scan scan = Frames.scan(data, 0, this::learn);
     if (!scan.clean() && !readOnly) {
       safety.repair(path, handle, data, scan, true, "outage archive");
     }
     size = scan.end();
+  }
+
+  private void learn(int offset, byte[] bytes, int at, int len) {
+    try {
+      Outage o = Json.MAPPER.readValue(bytes, at, len, ArchivedOutage.class).outage();
+      if (o != null) {
+        maxFirstFailureAt = Math.max(maxFirstFailureAt, o.firstFailureAt());
+        maxConfirmedAt = Math.max(maxConfirmedAt, o.confirmedAt());
+      }
+    } catch (IOException e) {
+      // reported when the archive is read for a query
+    }
+  }
+
+  /** What a snapshot records of the archive, so a start reads only what was appended after it. */
+  record Summary(long size, long maxFirstFailureAt, long maxConfirmedAt) {}
+
+  Summary summary() {
+    return new Summary(size, maxFirstFailureAt, maxConfirmedAt);
+  }
+
+  /** The newest {@code firstFailureAt} archived: queries for newer outages need not read the file. */
+  long maxFirstFailureAt() {
+    return maxFirstFailureAt;
+  }
+
+  /** The newest {@code confirmedAt} archived. */
+  long maxConfirmedAt() {
+    return maxConfirmedAt;
   }
 
   long size() {
@@ -62,8 +117,12 @@ final class OutageArchive implements Closeable {
       handle = fs.open(path, true);
     }
     ByteArrayOutputStream out = new ByteArrayOutputStream();
+    long newestFirstFailure = maxFirstFailureAt;
+    long newestConfirmed = maxConfirmedAt;
     for (Outage o : archived) {
       out.writeBytes(Frames.encode(Json.MAPPER.writeValueAsBytes(new ArchivedOutage(position, o))));
+      newestFirstFailure = Math.max(newestFirstFailure, o.firstFailureAt());
+      newestConfirmed = Math.max(newestConfirmed, o.confirmedAt());
     }
     try {
       handle.write(ByteBuffer.wrap(out.toByteArray()), size);
@@ -80,6 +139,8 @@ final class OutageArchive implements Closeable {
       throw e;
     }
     size += out.size();
+    maxFirstFailureAt = newestFirstFailure;
+    maxConfirmedAt = newestConfirmed;
   }
 
   /** Every archived outage that {@code visible} keeps, by id. */

@@ -8,7 +8,8 @@ import java.util.Map;
 
 /**
  * A checkpoint of the state after every log record before {@code position}. Outages are the ones
- * held in memory, in insertion order; older closed ones are in the outage archive.
+ * held in memory, in insertion order; older closed ones are in the outage archive, of which
+ * {@code outageArchive} records the length and newest times when the snapshot was written.
  */
 record SnapshotState(
     int version,
@@ -19,6 +20,7 @@ record SnapshotState(
     List<WatchSession> archivedWatches,
     Map<String, String> custom,
     Map<String, Long> deletions,
-    List<long[]> retentionMarks) {
+    List<long[]> retentionMarks,
+    OutageArchive.Summary outageArchive) {
   static final int VERSION = 1;
 }
