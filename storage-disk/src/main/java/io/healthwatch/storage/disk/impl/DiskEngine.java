@@ -1,0 +1,1179 @@
+package io.healthwatch.storage.disk.impl;
+
+import io.healthwatch.core.json.Json;
+import io.healthwatch.core.model.ChannelState;
+import io.healthwatch.core.model.IngestResult;
+import io.healthwatch.core.model.Outage;
+import io.healthwatch.core.model.Sample;
+import io.healthwatch.core.model.StoreEvent;
+import io.healthwatch.core.model.WatchSession;
+import io.healthwatch.core.model.WindowStats;
+import io.healthwatch.core.rules.ChannelRules;
+import io.healthwatch.core.rules.Ids;
+import io.healthwatch.core.rules.StatsAccumulator;
+import io.healthwatch.core.rules.WatchRules;
+import io.healthwatch.core.storage.OutageQuery;
+import io.healthwatch.core.storage.RetentionResult;
+import io.healthwatch.core.storage.SampleQuery;
+import io.healthwatch.core.storage.SortOrder;
+import io.healthwatch.core.storage.StorageException;
+import io.healthwatch.core.storage.StoreHealth;
+import io.healthwatch.core.storage.StoreOptions;
+import io.healthwatch.storage.disk.DiskStoreOptions;
+import io.healthwatch.storage.disk.FileOps;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The storage engine behind {@code DiskStore}: an append-only log of mutations in segment files, a
+ * time index per segment, state snapshots and an archive of old outages. It is not thread-safe:
+ * the caller holds its monitor for every call, and only one thread (the writer) calls the methods
+ * that write.
+ *
+ * <p>Writes follow a group protocol: {@link #beginGroup}, any number of write operations (each
+ * appends one record and applies it to the in-memory state), then {@link #commitGroup} (one fsync)
+ * or, on any I/O error, {@link #failGroup}, which drops what was not made durable and reloads the
+ * state from disk.
+ */
+public final class DiskEngine {
+  private static final System.Logger LOG = System.getLogger(DiskEngine.class.getName());
+  private static final Comparator<Sample> TIME_ORDER =
+      Comparator.comparingLong(Sample::timestamp).thenComparing(Sample::probeId);
+  private static final Pattern SEGMENT = Pattern.compile("log-(\\d{20})\\.seg");
+  private static final Pattern SNAPSHOT = Pattern.compile("snapshot-(\\d{20})\\.snap");
+  private static final String LOCK_FILE = "store.lock";
+  private static final int KEPT_SNAPSHOTS = 2;
+  private static final int MAX_REPORTED_PROBLEMS = 20;
+
+  private final DiskStoreOptions options;
+  private final StoreOptions storeOptions;
+  private final FileOps fs;
+  private final Path dir;
+  private final ChannelRules rules;
+  private Closeable lock;
+
+  // The log.
+  private final List<Segment> segments = new ArrayList<>();
+  private long durableBase;
+  private long durableSize;
+  private boolean dirty;
+  private boolean needsReset;
+  private boolean retentionPending;
+  private final TreeMap<Long, Long> snapshots = new TreeMap<>(); // position -> file size
+  private final FileSafety safety;
+  private final OutageArchive archive;
+
+  // The state.
+  private final TreeMap<String, ChannelState> channels = new TreeMap<>();
+  private final Map<String, TreeSet<Sample>> cache = new HashMap<>();
+  /** Per channel: the cache holds every visible stored sample with a timestamp at or after this. */
+  private final Map<String, Long> coveredFrom = new HashMap<>();
+  private long cachedSamples;
+  private final LinkedHashMap<String, Outage> outages = new LinkedHashMap<>();
+  private final LinkedHashMap<String, Outage> pendingArchive = new LinkedHashMap<>();
+  private WatchSession activeWatch;
+  private volatile long activeWatchEndsAt = Long.MAX_VALUE;
+  private final Deque<WatchSession> archivedWatches = new ArrayDeque<>();
+  private final TreeMap<String, String> custom = new TreeMap<>();
+  /** Channel -> log position of its last deletion: records before it are hidden for the channel. */
+  private final Map<String, Long> deletions = new HashMap<>();
+  /** {@code [position, cutoff]} by ascending position with descending cutoff. */
+  private final List<long[]> retentionMarks = new ArrayList<>();
+
+  private final Set<String> problems = new LinkedHashSet<>();
+  private String writeError;
+  private final List<StoreEvent> events = new ArrayList<>();
+  private boolean closed;
+
+  private static final class Segment {
+    final long base;
+    final Path path;
+    final Path idxPath;
+    FileOps.Handle handle;
+    long size;
+    SegmentIndex index;
+
+    Segment(Path dir, long base) {
+      this.base = base;
+      String name = String.format("log-%020d", base);
+      this.path = dir.resolve(name + ".seg");
+      this.idxPath = dir.resolve(name + ".idx");
+    }
+
+    long end() {
+      return base + size;
+    }
+  }
+
+  private DiskEngine(DiskStoreOptions options) {
+    this.options = options;
+    this.storeOptions = options.getStoreOptions();
+    this.fs = options.getFileOps();
+    this.dir = options.getDataDir().toAbsolutePath().normalize();
+    this.rules = new ChannelRules(storeOptions.getOutageThreshold());
+    this.safety = new FileSafety(fs, dir, options.getRenameAttempts(), options.getRenameBackoffMs(), problems::add);
+    this.archive = new OutageArchive(fs, dir, problems::add);
+  }
+
+  /**
+   * Locks the data directory and recovers the state from it. Damaged files never stop the start:
+   * they are kept aside and reported by {@link #health}. Fails only when the directory cannot be
+   * used at all (in use by another process, not creatable, not writable).
+   */
+  public static DiskEngine open(DiskStoreOptions options) {
+    DiskEngine engine = new DiskEngine(options);
+    try {
+      engine.fs.createDirectories(engine.dir);
+      Optional<Closeable> lock = engine.fs.tryLock(engine.dir.resolve(LOCK_FILE));
+      if (lock.isEmpty()) {
+        throw StorageException.unavailable("data directory " + engine.dir + " is in use by another process", null);
+      }
+      engine.lock = lock.get();
+    } catch (IOException e) {
+      throw StorageException.unavailable("cannot use data directory " + engine.dir + ": " + FileSafety.describe(e), e);
+    }
+    try {
+      engine.load(false);
+      return engine;
+    } catch (IOException | RuntimeException e) {
+      engine.releaseQuietly();
+      throw StorageException.unavailable("cannot open the store in " + engine.dir + ": " + FileSafety.describe(e), e);
+    }
+  }
+
+  public Path directory() {
+    return dir;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Loading and recovery
+
+  private void clearState() {
+    segments.clear();
+    snapshots.clear();
+    channels.clear();
+    cache.clear();
+    coveredFrom.clear();
+    cachedSamples = 0;
+    outages.clear();
+    pendingArchive.clear();
+    activeWatch = null;
+    activeWatchEndsAt = Long.MAX_VALUE;
+    archivedWatches.clear();
+    custom.clear();
+    deletions.clear();
+    retentionMarks.clear();
+    events.clear();
+    dirty = false;
+  }
+
+  /**
+   * (Re)builds everything from the files. With {@code durableOnly}, after a failed write, it reads
+   * the log only up to the last durable position and changes no file.
+   */
+  private void load(boolean durableOnly) throws IOException {
+    closeHandles();
+    clearState();
+    TreeMap<Long, Path> segmentFiles = new TreeMap<>();
+    TreeMap<Long, Path> snapshotFiles = new TreeMap<>();
+    for (Path p : fs.list(dir)) {
+      String name = p.getFileName().toString();
+      Matcher m;
+      if (name.contains(FileSafety.TEMP_MARK)) {
+        if (!durableOnly) {
+          fs.delete(p); // an unfinished replace: the target it was meant for is intact
+        }
+      } else if ((m = SEGMENT.matcher(name)).matches()) {
+        segmentFiles.put(Long.parseLong(m.group(1)), p);
+      } else if ((m = SNAPSHOT.matcher(name)).matches()) {
+        snapshotFiles.put(Long.parseLong(m.group(1)), p);
+      }
+    }
+    if (durableOnly) {
+      segmentFiles.tailMap(durableBase, false).clear();
+    }
+
+    SnapshotState snapshot = null;
+    for (Map.Entry<Long, Path> e : snapshotFiles.descendingMap().entrySet()) {
+      SnapshotState s = readSnapshot(e.getValue(), e.getKey(), durableOnly);
+      if (s != null) {
+        snapshots.put(e.getKey(), 0L);
+        if (snapshot == null) {
+          snapshot = s;
+        }
+      }
+    }
+    for (Map.Entry<Long, Long> e : snapshots.entrySet()) {
+      e.setValue(fileSize(snapshotPath(e.getKey())));
+    }
+    if (snapshot != null) {
+      restore(snapshot);
+    }
+
+    if (segmentFiles.isEmpty()) {
+      long base = snapshot != null ? snapshot.position() : 0;
+      Segment s = new Segment(dir, base);
+      s.handle = fs.open(s.path, true);
+      s.index = new SegmentIndex();
+      fs.fsyncDirectory(dir);
+      segments.add(s);
+    } else {
+      long replayFrom = snapshot != null ? snapshot.position() : segmentFiles.firstKey();
+      if (snapshot == null && (segmentFiles.firstKey() > 0 || !snapshotFiles.isEmpty())) {
+        problems.add("no readable snapshot: the state was rebuilt from the log"
+            + (segmentFiles.firstKey() > 0 ? " from position " + segmentFiles.firstKey()
+                + "; the state of earlier records is lost" : ""));
+      }
+      long expected = snapshot != null ? Math.min(snapshot.position(), segmentFiles.firstKey()) : segmentFiles.firstKey();
+      for (Map.Entry<Long, Path> e : segmentFiles.entrySet()) {
+        boolean last = e.getKey().equals(segmentFiles.lastKey());
+        Segment s = new Segment(dir, e.getKey());
+        if (s.base > expected && s.base > replayFrom) {
+          problems.add("the log has a gap between positions " + expected + " and " + s.base
+              + ": the records there are lost");
+        }
+        openSegment(s, last, replayFrom, durableOnly);
+        segments.add(s);
+        expected = s.end();
+      }
+      if (snapshot != null && snapshot.position() > logEnd() && !durableOnly) {
+        // The log lost records the snapshot covers; new records must come after what it covers.
+        problems.add("the log ends at position " + logEnd() + " but the snapshot covers it up to "
+            + snapshot.position() + ": the samples written in between are lost");
+        Segment s = new Segment(dir, snapshot.position());
+        s.handle = fs.open(s.path, true);
+        s.index = new SegmentIndex();
+        fs.fsyncDirectory(dir);
+        segments.add(s);
+      }
+    }
+    archive.load(safety, durableOnly, snapshot != null ? snapshot.outageArchive() : null);
+    Segment active = active();
+    if (!durableOnly) {
+      active.handle.force();
+    }
+    durableBase = active.base;
+    durableSize = active.size;
+  }
+
+  private void openSegment(Segment s, boolean last, long replayFrom, boolean durableOnly) throws IOException {
+    if (last) {
+      s.handle = fs.open(s.path, false);
+      s.size = durableOnly ? durableSize : s.handle.size();
+    } else {
+      s.handle = fs.openRead(s.path);
+      s.size = s.handle.size();
+      s.index = readIndex(s);
+    }
+    if (s.index == null || s.end() > replayFrom) {
+      scanSegment(s, last, replayFrom, durableOnly);
+    }
+  }
+
+  private SegmentIndex readIndex(Segment s) {
+    if (!fs.exists(s.idxPath)) {
+      return null;
+    }
+    try (FileOps.Handle h = fs.openRead(s.idxPath)) {
+      SegmentIndex index = SegmentIndex.readHeader(h);
+      if (index != null && index.coveredSize > s.size) {
+        problems.add("log segment " + s.path.getFileName() + " is " + (index.coveredSize - s.size)
+            + " bytes shorter than when it was sealed: the records at its end are lost");
+      }
+      return index != null && index.coveredSize == s.size ? index : null;
+    } catch (IOException | RuntimeException e) {
+      return null; // derived data: rebuilt from the segment
+    }
+  }
+
+  private void scanSegment(Segment s, boolean last, long replayFrom, boolean durableOnly) throws IOException {
+    byte[] data = Frames.readAll(s.handle);
+    if (data.length > s.size) {
+      data = java.util.Arrays.copyOf(data, (int) s.size);
+    }
+    boolean buildIndex = s.index == null;
+    SegmentIndex index = buildIndex ? new SegmentIndex() : s.index;
+    Frames.Scan scan = Frames.scan(data, 0, (offset, bytes, at, len) -> {
+      LogEntry e = parse(bytes, at, len, s, offset);
+      if (e == null) {
+        return;
+      }
+      if (buildIndex && e.samples() != null) {
+        index.add(offset, e.samples());
+      }
+      long pos = s.base + offset;
+      if (pos >= replayFrom) {
+        apply(e, pos);
+      }
+    });
+    if (!scan.clean() && !durableOnly) {
+      safety.repair(s.path, s.handle, data, scan, last, "log segment");
+    }
+    s.size = scan.end();
+    index.coveredSize = s.size;
+    s.index = index;
+    if (buildIndex && !last && !durableOnly) {
+      try {
+        safety.replace(s.idxPath, index.encode());
+        index.dropPostings();
+      } catch (IOException e) {
+        LOG.log(System.Logger.Level.WARNING, "could not write the index of " + s.path + ": " + FileSafety.describe(e));
+      }
+    }
+  }
+
+  private LogEntry parse(byte[] bytes, int at, int len, Segment s, long offset) {
+    try {
+      return Json.MAPPER.readValue(bytes, at, len, LogEntry.class);
+    } catch (IOException | RuntimeException e) {
+      problems.add("log segment " + s.path.getFileName() + ": the record at offset " + offset
+          + " has a valid checksum but cannot be read: " + FileSafety.describe(e));
+      return null;
+    }
+  }
+
+  private SnapshotState readSnapshot(Path path, long position, boolean durableOnly) {
+    try {
+      byte[] data;
+      try (FileOps.Handle h = fs.openRead(path)) {
+        data = Frames.readAll(h);
+      }
+      int len = Frames.validAt(data, 0, data.length);
+      if (len < 0 || Frames.HEADER + len != data.length) {
+        throw new IOException("bad checksum or length");
+      }
+      SnapshotState s = Json.MAPPER.readValue(data, Frames.HEADER, len, SnapshotState.class);
+      if (s.version() != SnapshotState.VERSION || s.position() != position) {
+        throw new IOException("unexpected version or position");
+      }
+      return s;
+    } catch (IOException | RuntimeException e) {
+      if (!durableOnly) {
+        String aside = safety.moveAside(path);
+        problems.add("snapshot " + path.getFileName() + " is unreadable (" + FileSafety.describe(e)
+            + "); kept aside as " + aside + "; the state was rebuilt from an older snapshot and the log");
+      }
+      return null;
+    }
+  }
+
+  private void restore(SnapshotState s) {
+    for (ChannelState c : s.channels()) {
+      channels.put(c.channelId(), c);
+      coveredFrom.put(c.channelId(), c.lastSampleAt() == null ? Long.MIN_VALUE : c.lastSampleAt() + 1);
+    }
+    s.outages().forEach(o -> outages.put(o.id(), o));
+    setActiveWatch(s.activeWatch());
+    archivedWatches.addAll(s.archivedWatches());
+    custom.putAll(s.custom());
+    deletions.putAll(s.deletions());
+    s.retentionMarks().forEach(m -> retentionMarks.add(m.clone()));
+    retentionPending |= !retentionMarks.isEmpty();
+  }
+
+  private SnapshotState snapshotState(long position) {
+    return new SnapshotState(SnapshotState.VERSION, position, List.copyOf(channels.values()),
+        List.copyOf(outages.values()), activeWatch, List.copyOf(archivedWatches), new TreeMap<>(custom),
+        new TreeMap<>(deletions), List.copyOf(retentionMarks), archive.summary());
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The write group protocol
+
+  /** Prepares a group of writes: repairs after an earlier failure, checkpoints, rolls the segment. */
+  public void beginGroup() throws IOException {
+    checkOpen();
+    if (needsReset) {
+      dropUndurable();
+      load(false);
+      needsReset = false;
+    }
+    if (logEnd() - snapshotBase() >= options.getSnapshotIntervalBytes()) {
+      writeSnapshot();
+    }
+    if (active().size >= options.getSegmentBytes()) {
+      roll();
+    }
+  }
+
+  /** Makes the group durable with one fsync. */
+  public void commitGroup() throws IOException {
+    Segment active = active();
+    if (dirty) {
+      active.handle.force();
+      dirty = false;
+      writeError = null; // only a write that succeeds shows the cause of a failure is gone
+    }
+    durableBase = active.base;
+    durableSize = active.size;
+    if (retentionPending) {
+      retentionPending = false;
+      try {
+        deleteExpiredSegments();
+      } catch (IOException e) {
+        LOG.log(System.Logger.Level.WARNING, "could not delete expired log segments: " + FileSafety.describe(e));
+      }
+    }
+  }
+
+  /**
+   * Called when a write of the group failed: forgets its events, drops what was written but not
+   * made durable and reloads the state from disk. Returns the error to fail the group's writes with.
+   */
+  public StorageException failGroup(Throwable cause) {
+    events.clear();
+    dirty = false;
+    needsReset = true;
+    writeError = "the last write failed: " + FileSafety.describe(cause);
+    try {
+      dropUndurable();
+      load(false);
+      needsReset = false;
+    } catch (IOException | RuntimeException e) {
+      try {
+        load(true);
+      } catch (IOException | RuntimeException again) {
+        LOG.log(System.Logger.Level.ERROR, "could not reload the state of " + dir + ": " + FileSafety.describe(again));
+      }
+    }
+    if (cause instanceof StorageException se) {
+      return se;
+    }
+    return StorageException.unavailable("cannot write to data directory " + dir + ": " + FileSafety.describe(cause), cause);
+  }
+
+  /** The events of the group so far, in order; cleared. */
+  public List<StoreEvent> takeEvents() {
+    List<StoreEvent> out = List.copyOf(events);
+    events.clear();
+    return out;
+  }
+
+  private void dropUndurable() throws IOException {
+    closeHandles();
+    boolean removed = false;
+    for (Path p : fs.list(dir)) {
+      Matcher m = SEGMENT.matcher(p.getFileName().toString());
+      if (m.matches() && Long.parseLong(m.group(1)) > durableBase) {
+        fs.delete(p);
+        removed = true;
+      }
+    }
+    Path durable = new Segment(dir, durableBase).path;
+    if (fs.exists(durable)) {
+      try (FileOps.Handle h = fs.open(durable, false)) {
+        if (h.size() > durableSize) {
+          h.truncate(durableSize);
+        }
+        h.force();
+      }
+    }
+    if (removed) {
+      fs.fsyncDirectory(dir);
+    }
+  }
+
+  private Segment active() {
+    return segments.get(segments.size() - 1);
+  }
+
+  private long logEnd() {
+    return active().end();
+  }
+
+  private long snapshotBase() {
+    return snapshots.isEmpty() ? segments.get(0).base : snapshots.lastKey();
+  }
+
+  private long append(LogEntry entry) throws IOException {
+    byte[] frame = Frames.encode(Json.MAPPER.writeValueAsBytes(entry));
+    Segment s = active();
+    long offset = s.size;
+    dirty = true;
+    s.handle.write(ByteBuffer.wrap(frame), offset);
+    s.size += frame.length;
+    if (entry.samples() != null) {
+      s.index.add(offset, entry.samples());
+    }
+    s.index.coveredSize = s.size;
+    return s.base + offset;
+  }
+
+  private void roll() throws IOException {
+    Segment old = active();
+    old.index.coveredSize = old.size;
+    safety.replace(old.idxPath, old.index.encode());
+    Segment next = new Segment(dir, old.end());
+    next.handle = fs.open(next.path, true);
+    next.index = new SegmentIndex();
+    segments.add(next);
+    fs.fsyncDirectory(dir);
+    durableBase = next.base;
+    durableSize = 0;
+    old.index.dropPostings();
+  }
+
+  /** Writes a snapshot of the state, which must be the durable one, and keeps the newest two. */
+  private void writeSnapshot() throws IOException {
+    long pos = logEnd();
+    if (!pendingArchive.isEmpty()) {
+      archive.append(pos, pendingArchive.values());
+      pendingArchive.clear();
+    }
+    if (!snapshots.isEmpty() && snapshots.lastKey() == pos) {
+      return;
+    }
+    byte[] frame = Frames.encode(Json.MAPPER.writeValueAsBytes(snapshotState(pos)));
+    safety.replace(snapshotPath(pos), frame);
+    snapshots.put(pos, (long) frame.length);
+    while (snapshots.size() > KEPT_SNAPSHOTS) {
+      fs.delete(snapshotPath(snapshots.pollFirstEntry().getKey()));
+    }
+    // Segments a retention run could not delete while a kept snapshot still needed them may go now.
+    retentionPending |= !retentionMarks.isEmpty();
+  }
+
+  private Path snapshotPath(long position) {
+    return dir.resolve(String.format("snapshot-%020d.snap", position));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Applying records (live and in replay)
+
+  private List<StoreEvent> apply(LogEntry e, long pos) {
+    if (e.type() == null) {
+      return List.of();
+    }
+    switch (e.type()) {
+      case LogEntry.BATCH -> {
+        return applyBatch(e.samples());
+      }
+      case LogEntry.WATCH_START -> setActiveWatch(e.watch());
+      case LogEntry.WATCH_END -> {
+        setActiveWatch(null);
+        archivedWatches.addFirst(e.watch());
+        while (archivedWatches.size() > storeOptions.getMaxArchivedWatches()) {
+          archivedWatches.removeLast();
+        }
+      }
+      case LogEntry.CUSTOM_PUT -> custom.put(e.key(), e.value());
+      case LogEntry.CUSTOM_DELETE -> custom.remove(e.key());
+      case LogEntry.CHANNEL_DELETE -> applyChannelDelete(e.channel(), pos);
+      case LogEntry.RETENTION -> applyRetentionMark(pos, e.cutoff());
+      default -> problems.add("the log holds a record of unknown type " + e.type() + " at position " + pos);
+    }
+    return List.of();
+  }
+
+  private List<StoreEvent> applyBatch(List<Sample> fresh) {
+    ChannelRules.Batch applied = rules.applyAll(fresh, channels::get, outages::get);
+    for (Sample s : fresh) {
+      cacheAdd(s);
+    }
+    channels.putAll(applied.states());
+    outages.putAll(applied.outages());
+    Iterator<Outage> it = outages.values().iterator();
+    while (outages.size() > storeOptions.getMaxCachedOutages() && it.hasNext()) {
+      Outage o = it.next();
+      if (!o.open()) {
+        it.remove();
+        pendingArchive.put(o.id(), o);
+      }
+    }
+    return applied.events();
+  }
+
+  private void cacheAdd(Sample s) {
+    long floor = coveredFrom.computeIfAbsent(s.channelId(), c -> Long.MIN_VALUE);
+    if (s.timestamp() < floor) {
+      return;
+    }
+    TreeSet<Sample> set = cache.computeIfAbsent(s.channelId(), c -> new TreeSet<>(TIME_ORDER));
+    if (set.add(s)) {
+      cachedSamples++;
+    }
+    while (set.size() > storeOptions.getMaxCachedSamplesPerChannel()) {
+      Sample evicted = set.pollFirst();
+      cachedSamples--;
+      floor = Math.max(floor, evicted.timestamp() + 1);
+      coveredFrom.put(s.channelId(), floor);
+    }
+    while (!set.isEmpty() && set.first().timestamp() < floor) {
+      set.pollFirst();
+      cachedSamples--;
+    }
+  }
+
+  private void setActiveWatch(WatchSession w) {
+    activeWatch = w;
+    activeWatchEndsAt = w == null ? Long.MAX_VALUE : w.endsAt();
+  }
+
+  private void applyChannelDelete(String channelId, long pos) {
+    channels.remove(channelId);
+    TreeSet<Sample> removed = cache.remove(channelId);
+    if (removed != null) {
+      cachedSamples -= removed.size();
+    }
+    coveredFrom.put(channelId, Long.MIN_VALUE);
+    outages.values().removeIf(o -> o.channelId().equals(channelId));
+    pendingArchive.values().removeIf(o -> o.channelId().equals(channelId));
+    deletions.put(channelId, pos);
+  }
+
+  private void applyRetentionMark(long pos, long cutoff) {
+    retentionMarks.removeIf(m -> m[1] <= cutoff);
+    retentionMarks.add(new long[] {pos, cutoff});
+    for (TreeSet<Sample> set : cache.values()) {
+      NavigableSet<Sample> old = set.headSet(bound(cutoff), false);
+      cachedSamples -= old.size();
+      old.clear();
+    }
+    retentionPending = true;
+  }
+
+  private boolean visible(String channelId, long timestamp, long pos) {
+    Long deletedAt = deletions.get(channelId);
+    if (deletedAt != null && pos < deletedAt) {
+      return false;
+    }
+    for (long[] m : retentionMarks) {
+      if (m[0] > pos) {
+        return timestamp >= m[1];
+      }
+    }
+    return true;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Write operations (writer thread, inside a group)
+
+  public IngestResult ingest(List<Sample> batch) throws IOException {
+    List<Sample> fresh = new ArrayList<>(batch.size());
+    Set<Sample.SampleKey> seen = new HashSet<>();
+    for (Sample s : batch) {
+      if (seen.add(s.key()) && !stored(s)) {
+        fresh.add(s);
+      }
+    }
+    if (fresh.isEmpty()) {
+      return new IngestResult(0, batch.size(), List.of());
+    }
+    append(LogEntry.batch(fresh));
+    List<StoreEvent> applied = applyBatch(fresh);
+    events.addAll(applied);
+    return new IngestResult(fresh.size(), batch.size() - fresh.size(), applied);
+  }
+
+  private boolean stored(Sample s) throws IOException {
+    TreeSet<Sample> set = cache.get(s.channelId());
+    if (set != null && set.contains(s)) {
+      return true;
+    }
+    ChannelState state = channels.get(s.channelId());
+    if (state == null || state.lastSampleAt() == null || s.timestamp() > state.lastSampleAt()
+        || s.timestamp() >= coveredFrom.getOrDefault(s.channelId(), Long.MIN_VALUE)) {
+      return false;
+    }
+    boolean[] found = {false};
+    scanDisk(s.channelId(), s.timestamp(), s.timestamp() + 1, false, c -> found[0], d -> {
+      if (d.probeId().equals(s.probeId())) {
+        found[0] = true;
+      }
+    });
+    return found[0];
+  }
+
+  public WatchSession startWatch(long durationMs, List<String> watched) throws IOException {
+    expireWatch();
+    if (activeWatch != null) {
+      throw StorageException.conflict("a watch is already active: " + activeWatch.id());
+    }
+    long now = storeOptions.getClock().millis();
+    WatchSession w = new WatchSession(Ids.next(now), now, now + durationMs, null, watched, Map.of());
+    append(LogEntry.watch(LogEntry.WATCH_START, w));
+    setActiveWatch(w);
+    WatchSession started = withStats(w);
+    events.add(new StoreEvent.WatchChanged(started));
+    return started;
+  }
+
+  public Optional<WatchSession> stopWatch() throws IOException {
+    expireWatch();
+    if (activeWatch == null) {
+      return Optional.empty();
+    }
+    return Optional.of(archiveWatch(storeOptions.getClock().millis()));
+  }
+
+  public Optional<WatchSession> currentWatch() throws IOException {
+    expireWatch();
+    return activeWatch == null ? Optional.empty() : Optional.of(withStats(activeWatch));
+  }
+
+  public List<WatchSession> watches(int limit) throws IOException {
+    expireWatch();
+    return archivedWatches.stream().limit(limit).toList();
+  }
+
+  /** Whether the active watch has reached its planned end; cheap, for a timer on an event loop. */
+  public boolean watchExpired() {
+    return storeOptions.getClock().millis() >= activeWatchEndsAt;
+  }
+
+  public void expireWatch() throws IOException {
+    if (activeWatch != null && storeOptions.getClock().millis() >= activeWatch.endsAt()) {
+      archiveWatch(activeWatch.endsAt());
+    }
+  }
+
+  private WatchSession archiveWatch(long endedAt) throws IOException {
+    WatchSession ended = withStats(activeWatch.endedAt(endedAt));
+    append(LogEntry.watch(LogEntry.WATCH_END, ended));
+    apply(LogEntry.watch(LogEntry.WATCH_END, ended), 0);
+    events.add(new StoreEvent.WatchChanged(ended));
+    return ended;
+  }
+
+  private WatchSession withStats(WatchSession w) throws IOException {
+    long end = WatchRules.windowEnd(w);
+    Map<String, List<Sample>> windows = new HashMap<>();
+    for (String c : WatchRules.coveredChannels(w, channels.keySet())) {
+      List<Sample> list = new ArrayList<>();
+      forEachInWindow(c, w.startedAt(), end, list::add);
+      windows.put(c, list);
+    }
+    Map<String, List<Outage>> byChannel = new HashMap<>();
+    boolean archiveCounts = archive.maxConfirmedAt() >= w.startedAt();
+    for (Outage o : (archiveCounts ? allOutages() : recentOutages()).values()) {
+      byChannel.computeIfAbsent(o.channelId(), k -> new ArrayList<>()).add(o);
+    }
+    return w.withStats(WatchRules.stats(w, channels.keySet(), c -> windows.getOrDefault(c, List.of()),
+        c -> byChannel.getOrDefault(c, List.of())));
+  }
+
+  public void putCustom(String key, String json) throws IOException {
+    append(LogEntry.customPut(key, json));
+    custom.put(key, json);
+  }
+
+  public boolean deleteCustom(String key) throws IOException {
+    if (!custom.containsKey(key)) {
+      return false;
+    }
+    append(LogEntry.customDelete(key));
+    custom.remove(key);
+    return true;
+  }
+
+  public boolean deleteChannel(String channelId) throws IOException {
+    if (!channels.containsKey(channelId)) {
+      return false;
+    }
+    long pos = append(LogEntry.channelDelete(channelId));
+    applyChannelDelete(channelId, pos);
+    return true;
+  }
+
+  public RetentionResult applyRetention(long cutoff) throws IOException {
+    long removed = 0;
+    for (String c : channels.keySet()) {
+      removed += countVisible(c, cutoff);
+    }
+    long pos = append(LogEntry.retention(cutoff));
+    applyRetentionMark(pos, cutoff);
+    return new RetentionResult(cutoff, removed);
+  }
+
+  private long countVisible(String channelId, long cutoff) throws IOException {
+    long[] count = {0};
+    for (Segment s : segments) {
+      SegmentIndex.Channel ce = s.index.channels.get(channelId);
+      if (ce == null || ce.min >= cutoff) {
+        continue;
+      }
+      Long deletedAt = deletions.get(channelId);
+      boolean untouched = ce.max < cutoff && (deletedAt == null || deletedAt <= s.base)
+          && retentionMarks.stream().noneMatch(m -> m[0] > s.base && m[1] > ce.min);
+      if (untouched) {
+        count[0] += ce.samples;
+      } else {
+        scanSegmentWindow(s, channelId, Long.MIN_VALUE, cutoff, x -> count[0]++);
+      }
+    }
+    return count[0];
+  }
+
+  private void deleteExpiredSegments() throws IOException {
+    if (snapshots.isEmpty()) {
+      return;
+    }
+    long replayStart = snapshots.firstKey();
+    boolean removed = false;
+    while (segments.size() > 1) {
+      Segment s = segments.get(0);
+      if (s.end() > replayStart || !allHidden(s)) {
+        break;
+      }
+      s.handle.close();
+      fs.delete(s.path);
+      fs.delete(s.idxPath);
+      segments.remove(0);
+      removed = true;
+    }
+    if (removed) {
+      fs.fsyncDirectory(dir);
+      long first = segments.get(0).base;
+      retentionMarks.removeIf(m -> m[0] <= first);
+    }
+  }
+
+  private boolean allHidden(Segment s) {
+    for (Map.Entry<String, SegmentIndex.Channel> e : s.index.channels.entrySet()) {
+      Long deletedAt = deletions.get(e.getKey());
+      if (deletedAt != null && deletedAt >= s.end()) {
+        continue;
+      }
+      if (!(e.getValue().max < cutoffFor(s.end()))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The retention cutoff that applies to every record before {@code pos}. */
+  private long cutoffFor(long pos) {
+    for (long[] m : retentionMarks) {
+      if (m[0] >= pos) {
+        return m[1];
+      }
+    }
+    return Long.MIN_VALUE;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Reads
+
+  public List<ChannelState> channels() {
+    return List.copyOf(channels.values());
+  }
+
+  public Optional<ChannelState> channel(String channelId) {
+    return Optional.ofNullable(channels.get(channelId));
+  }
+
+  public List<Sample> samples(String channelId, SampleQuery q) throws IOException {
+    if (!channels.containsKey(channelId) || q.from() >= q.to()) {
+      return List.of();
+    }
+    boolean desc = q.order() == SortOrder.DESC;
+    long floor = coveredFrom.getOrDefault(channelId, Long.MIN_VALUE);
+    TreeSet<Sample> set = cache.getOrDefault(channelId, new TreeSet<>(TIME_ORDER));
+    long lo = Math.max(q.from(), floor);
+    if (lo < q.to()) {
+      NavigableSet<Sample> cached = set.subSet(bound(lo), true, bound(q.to()), false);
+      if (q.from() >= floor || (desc && cached.size() >= q.limit())) {
+        return (desc ? cached.descendingSet() : cached).stream().limit(q.limit()).toList();
+      }
+    }
+    TreeSet<Sample> best = new TreeSet<>(TIME_ORDER);
+    Predicate<SegmentIndex.Channel> cannotImprove = ce -> best.size() >= q.limit()
+        && (desc ? ce.max < best.first().timestamp() : ce.min > best.last().timestamp());
+    scanDisk(channelId, q.from(), q.to(), desc, cannotImprove, s -> {
+      best.add(s);
+      if (best.size() > q.limit()) {
+        if (desc) {
+          best.pollFirst();
+        } else {
+          best.pollLast();
+        }
+      }
+    });
+    return new ArrayList<>(desc ? best.descendingSet() : best);
+  }
+
+  public WindowStats stats(String channelId, long from, long to) throws IOException {
+    StatsAccumulator acc = new StatsAccumulator();
+    if (channels.containsKey(channelId) && from < to) {
+      forEachInWindow(channelId, from, to, acc::add);
+    }
+    return acc.toWindowStats(channelId, from, to);
+  }
+
+  private void forEachInWindow(String channelId, long from, long to, Consumer<Sample> out) throws IOException {
+    long floor = coveredFrom.getOrDefault(channelId, Long.MIN_VALUE);
+    if (from >= floor) {
+      TreeSet<Sample> set = cache.get(channelId);
+      if (set != null && from < to) {
+        set.subSet(bound(from), true, bound(to), false).forEach(out);
+      }
+      return;
+    }
+    scanDisk(channelId, from, to, false, c -> false, out);
+  }
+
+  /** A key that sorts before every sample at {@code timestamp}. */
+  private static Sample bound(long timestamp) {
+    return new Sample("", timestamp, true, null, null, null, "");
+  }
+
+  private void scanDisk(String channelId, long from, long to, boolean newestFirst,
+      Predicate<SegmentIndex.Channel> skip, Consumer<Sample> out) throws IOException {
+    List<Segment> order = new ArrayList<>(segments);
+    if (newestFirst) {
+      java.util.Collections.reverse(order);
+    }
+    for (Segment s : order) {
+      SegmentIndex.Channel ce = s.index.channels.get(channelId);
+      if (ce == null || ce.max < from || ce.min >= to || skip.test(ce)) {
+        continue;
+      }
+      scanSegmentWindow(s, channelId, from, to, out);
+    }
+  }
+
+  private void scanSegmentWindow(Segment s, String channelId, long from, long to, Consumer<Sample> out)
+      throws IOException {
+    SegmentIndex.Channel ce = s.index.channels.get(channelId);
+    long[] postings = postings(s, ce);
+    if (postings == null) {
+      rebuildIndex(s);
+      ce = s.index.channels.get(channelId);
+      if (ce == null) {
+        return;
+      }
+      postings = ce.postings;
+    }
+    for (int i = 0; i < ce.postingCount; i++) {
+      long offset = postings[i * 3];
+      if (postings[i * 3 + 2] < from || postings[i * 3 + 1] >= to) {
+        continue;
+      }
+      LogEntry e = readEntry(s, offset);
+      if (e == null || e.samples() == null) {
+        continue;
+      }
+      long pos = s.base + offset;
+      for (Sample x : e.samples()) {
+        if (x.channelId().equals(channelId) && x.timestamp() >= from && x.timestamp() < to
+            && visible(channelId, x.timestamp(), pos)) {
+          out.accept(x);
+        }
+      }
+    }
+  }
+
+  private long[] postings(Segment s, SegmentIndex.Channel ce) {
+    if (ce.postings != null) {
+      return ce.postings;
+    }
+    try (FileOps.Handle h = fs.openRead(s.idxPath)) {
+      return SegmentIndex.readPostings(h, ce);
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /** Rebuilds a damaged index of a sealed segment in memory from the segment itself. */
+  private void rebuildIndex(Segment s) throws IOException {
+    byte[] data = Frames.readAll(s.handle);
+    SegmentIndex index = new SegmentIndex();
+    Frames.scan(data, 0, (offset, bytes, at, len) -> {
+      LogEntry e = parse(bytes, at, len, s, offset);
+      if (e != null && e.samples() != null) {
+        index.add(offset, e.samples());
+      }
+    });
+    index.coveredSize = s.size;
+    s.index = index;
+  }
+
+  private LogEntry readEntry(Segment s, long offset) throws IOException {
+    byte[] payload = Frames.readAt(s.handle, offset);
+    if (payload == null) {
+      problems.add("log segment " + s.path.getFileName() + ": the record at offset " + offset
+          + " failed its checksum when read; its samples are missing from answers");
+      return null;
+    }
+    try {
+      return Json.MAPPER.readValue(payload, LogEntry.class);
+    } catch (IOException e) {
+      problems.add("log segment " + s.path.getFileName() + ": the record at offset " + offset
+          + " cannot be read: " + FileSafety.describe(e));
+      return null;
+    }
+  }
+
+  public List<Outage> outages(OutageQuery q) throws IOException {
+    List<Outage> recent = newestFirst(recentOutages(), q);
+    // The archive only holds outages that failed first no later than maxFirstFailureAt.
+    boolean archiveCannotMatch = q.from() > archive.maxFirstFailureAt()
+        || (recent.size() == q.limit() && recent.get(q.limit() - 1).firstFailureAt() > archive.maxFirstFailureAt());
+    return archiveCannotMatch ? recent : newestFirst(allOutages(), q);
+  }
+
+  private static List<Outage> newestFirst(Map<String, Outage> candidates, OutageQuery q) {
+    return candidates.values().stream()
+        .filter(q::matches)
+        .sorted(Comparator.comparingLong(Outage::firstFailureAt).thenComparing(Outage::id).reversed())
+        .limit(q.limit())
+        .toList();
+  }
+
+  public Optional<Outage> outage(String id) throws IOException {
+    Outage o = outages.get(id);
+    if (o == null) {
+      o = pendingArchive.get(id);
+    }
+    if (o == null) {
+      o = readArchive().get(id);
+    }
+    return Optional.ofNullable(o);
+  }
+
+  /** Every visible outage by id: the archive, then the ones in memory over it. */
+  private Map<String, Outage> allOutages() throws IOException {
+    Map<String, Outage> all = readArchive();
+    all.putAll(recentOutages());
+    return all;
+  }
+
+  /** The outages in memory: those waiting for the archive, then the current ones over them. */
+  private Map<String, Outage> recentOutages() {
+    Map<String, Outage> recent = new LinkedHashMap<>(pendingArchive);
+    recent.putAll(outages);
+    return recent;
+  }
+
+  private Map<String, Outage> readArchive() throws IOException {
+    return archive.read(a -> {
+      Long deletedAt = deletions.get(a.outage().channelId());
+      return deletedAt == null || a.position() >= deletedAt;
+    });
+  }
+
+  public Optional<String> custom(String key) {
+    return Optional.ofNullable(custom.get(key));
+  }
+
+  public StoreHealth health() {
+    List<String> list = new ArrayList<>();
+    StoreHealth.Status status;
+    if (closed) {
+      status = StoreHealth.Status.DOWN;
+      list.add("store is closed");
+    } else if (writeError != null) {
+      status = StoreHealth.Status.DOWN;
+      list.add(writeError);
+    } else {
+      status = problems.isEmpty() ? StoreHealth.Status.UP : StoreHealth.Status.DEGRADED;
+    }
+    problems.stream().limit(MAX_REPORTED_PROBLEMS).forEach(list::add);
+    if (problems.size() > MAX_REPORTED_PROBLEMS) {
+      list.add("and " + (problems.size() - MAX_REPORTED_PROBLEMS) + " more problems");
+    }
+    long logBytes = 0;
+    for (Segment s : segments) {
+      logBytes += s.size;
+    }
+    long snapshotBytes = snapshots.values().stream().mapToLong(Long::longValue).sum();
+    Map<String, Object> details = new LinkedHashMap<>();
+    details.put("backend", "disk");
+    details.put("dataDir", dir.toString());
+    details.put("channels", channels.size());
+    details.put("segments", segments.size());
+    details.put("logBytes", logBytes);
+    details.put("snapshotBytes", snapshotBytes);
+    details.put("outageArchiveBytes", archive.size());
+    details.put("diskBytes", logBytes + snapshotBytes + archive.size());
+    details.put("logEnd", segments.isEmpty() ? 0 : logEnd());
+    details.put("snapshotPosition", snapshots.isEmpty() ? -1 : snapshots.lastKey());
+    return new StoreHealth(status, list, new StoreHealth.CacheUsage(cachedSamples,
+        storeOptions.getMaxCachedSamplesPerChannel(), outages.size(), archivedWatches.size()), details);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Closing
+
+  /** Writes a final snapshot (so the next start replays nothing), closes files, releases the lock. */
+  public void close() throws IOException {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    IOException failure = null;
+    try {
+      if (!needsReset && writeError == null && logEnd() > snapshotBase()) {
+        writeSnapshot();
+      }
+    } catch (IOException e) {
+      failure = e;
+    }
+    closeHandles();
+    releaseQuietly();
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw StorageException.unavailable("the store is closed", null);
+    }
+  }
+
+  private void closeHandles() {
+    for (Segment s : segments) {
+      closeQuietly(s.handle);
+      s.handle = null;
+    }
+    archive.close();
+  }
+
+  private void releaseQuietly() {
+    closeQuietly(lock);
+    lock = null;
+  }
+
+  private static void closeQuietly(Closeable c) {
+    if (c != null) {
+      try {
+        c.close();
+      } catch (IOException ignored) {
+        // nothing left to do with it
+      }
+    }
+  }
+
+  private long fileSize(Path p) {
+    try (FileOps.Handle h = fs.openRead(p)) {
+      return h.size();
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+
+}

@@ -1,0 +1,214 @@
+package io.healthwatch.storage.disk;
+
+import static io.healthwatch.storage.disk.TestSupport.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.healthwatch.core.model.Sample;
+import io.healthwatch.core.storage.HealthStore;
+import io.healthwatch.core.storage.SampleQuery;
+import io.healthwatch.core.storage.SortOrder;
+import io.healthwatch.core.storage.StoreHealth;
+import io.healthwatch.core.storage.StoreOptions;
+import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Promises 5 and 6 measured in bytes read: start-up and window queries read what they need, not the
+ * history; retention deletes whole segments and reports disk use.
+ */
+@ExtendWith(VertxExtension.class)
+class ScalingTest {
+  private static final long SEGMENT = 64 * 1024;
+  private static final int SAMPLES = 24_000;
+
+  /** The real file system, counting the bytes read and the calls made on an event-loop thread. */
+  static final class CountingFileOps implements FileOps {
+    final AtomicLong bytesRead = new AtomicLong();
+    final AtomicLong onEventLoop = new AtomicLong();
+    private final FileOps real = FileOps.nio();
+
+    private void check() {
+      if (io.vertx.core.Context.isOnEventLoopThread()) {
+        onEventLoop.incrementAndGet();
+      }
+    }
+
+    @Override
+    public Handle open(Path file, boolean create) throws IOException {
+      check();
+      return counted(real.open(file, create));
+    }
+
+    @Override
+    public Handle openRead(Path file) throws IOException {
+      check();
+      return counted(real.openRead(file));
+    }
+
+    private Handle counted(Handle h) {
+      return new Handle() {
+        @Override
+        public int read(ByteBuffer dst, long position) throws IOException {
+          check();
+          int n = h.read(dst, position);
+          bytesRead.addAndGet(Math.max(n, 0));
+          return n;
+        }
+
+        @Override
+        public void write(ByteBuffer src, long position) throws IOException {
+          check();
+          h.write(src, position);
+        }
+
+        @Override
+        public long size() throws IOException {
+          check();
+          return h.size();
+        }
+
+        @Override
+        public void truncate(long size) throws IOException {
+          check();
+          h.truncate(size);
+        }
+
+        @Override
+        public void force() throws IOException {
+          check();
+          h.force();
+        }
+
+        @Override
+        public void close() throws IOException {
+          h.close();
+        }
+      };
+    }
+
+    @Override
+    public void move(Path source, Path target) throws IOException {
+      check();
+      real.move(source, target);
+    }
+
+    @Override
+    public void fsyncDirectory(Path dir) throws IOException {
+      check();
+      real.fsyncDirectory(dir);
+    }
+
+    @Override
+    public void delete(Path file) throws IOException {
+      check();
+      real.delete(file);
+    }
+
+    @Override
+    public List<Path> list(Path dir) throws IOException {
+      check();
+      return real.list(dir);
+    }
+
+    @Override
+    public boolean exists(Path file) {
+      check();
+      return real.exists(file);
+    }
+
+    @Override
+    public void createDirectories(Path dir) throws IOException {
+      check();
+      real.createDirectories(dir);
+    }
+
+    @Override
+    public Optional<Closeable> tryLock(Path lockFile) throws IOException {
+      check();
+      return real.tryLock(lockFile);
+    }
+  }
+
+  private static DiskStoreOptions options(Path dir, FileOps ops) {
+    return TestSupport.options(dir).setFileOps(ops).setSegmentBytes(SEGMENT).setSnapshotIntervalBytes(SEGMENT)
+        .setStoreOptions(new StoreOptions().setMaxCachedSamplesPerChannel(100));
+  }
+
+  private static void fill(Vertx vertx, Path dir) {
+    HealthStore store = TestSupport.open(vertx, options(dir, FileOps.nio()));
+    for (int b = 0; b < SAMPLES / 100; b++) {
+      List<Sample> batch = new ArrayList<>();
+      for (int i = 0; i < 100; i++) {
+        int n = b * 100 + i;
+        batch.add(TestSupport.sample("c" + (n % 4), TestSupport.T0 + n * 1000L, n % 13 != 0));
+      }
+      await(store.ingest(batch));
+    }
+    await(store.close());
+  }
+
+  @Test
+  @DisplayName("start-up and a narrow window query read a small part of a long history")
+  void readsScaleWithTheAnswer(Vertx vertx, @TempDir Path dir) {
+    fill(vertx, dir);
+    CountingFileOps ops = new CountingFileOps();
+    HealthStore store = TestSupport.open(vertx, options(dir, ops));
+    StoreHealth h = await(store.health());
+    long logBytes = (long) h.details().get("logBytes");
+    assertThat((Integer) h.details().get("segments")).isGreaterThan(20);
+    long startup = ops.bytesRead.get();
+    assertThat(startup).as("bytes read at start-up of a %d-byte log", logBytes).isLessThan(3 * SEGMENT);
+
+    ops.bytesRead.set(0);
+    long from = TestSupport.T0 + 1_000 * 1000L;
+    List<Sample> window = await(store.samples("c0", new SampleQuery(from, from + 40_000, 100, SortOrder.ASC)));
+    assertThat(window).hasSize(10).allMatch(s -> s.timestamp() >= from && s.timestamp() < from + 40_000);
+    assertThat(ops.bytesRead.get()).as("bytes read for a 10-sample window").isLessThan(SEGMENT / 4);
+
+    ops.bytesRead.set(0);
+    Sample old = TestSupport.sample("c0", TestSupport.T0 + 4_000L, true);
+    assertThat(await(store.ingest(List.of(old))).duplicates()).isEqualTo(1);
+    assertThat(ops.bytesRead.get()).as("bytes read to find an old duplicate").isLessThan(SEGMENT / 4);
+    await(store.close());
+  }
+
+  @Test
+  @DisplayName("retention deletes whole old segments, hides older samples at once and reports disk use")
+  void retentionDeletesSegments(Vertx vertx, @TempDir Path dir) {
+    fill(vertx, dir);
+    HealthStore store = TestSupport.open(vertx, options(dir, FileOps.nio()));
+    StoreHealth before = await(store.health());
+    long cutoff = TestSupport.T0 + (SAMPLES / 2) * 1000L;
+    long removed = await(store.applyRetention(cutoff)).samplesRemoved();
+    assertThat(removed).isEqualTo(SAMPLES / 2);
+    for (int c = 0; c < 4; c++) {
+      assertThat(TestSupport.all(store, "c" + c)).hasSize(SAMPLES / 8).allMatch(s -> s.timestamp() >= cutoff);
+    }
+    // Later writes checkpoint twice, after which no snapshot needs the old segments for replay.
+    for (int i = 0; i < 3000; i++) {
+      await(store.ingest(List.of(TestSupport.sample("c9", TestSupport.T0 + SAMPLES * 1000L + i, true))));
+    }
+    StoreHealth after = await(store.health());
+    assertThat((Integer) after.details().get("segments")).isLessThan((Integer) before.details().get("segments"));
+    assertThat((long) after.details().get("diskBytes")).isPositive();
+    await(store.close());
+    HealthStore reopened = TestSupport.open(vertx, options(dir, FileOps.nio()));
+    for (int c = 0; c < 4; c++) {
+      assertThat(TestSupport.all(reopened, "c" + c)).hasSize(SAMPLES / 8);
+    }
+    assertThat(await(reopened.health()).status()).isEqualTo(StoreHealth.Status.UP);
+    await(reopened.close());
+  }
+}
