@@ -146,7 +146,9 @@
 
   function showTokenPrompt(message) {
     live.stopped = true;
+    reloadQueued = false;
     closeSocket();
+    setToken(null);
     setStatus('auth', 'Token required');
     $('token-message').textContent = message;
     $('token-panel').hidden = false;
@@ -193,11 +195,22 @@
   }
 
   let loading = null;
+  let reloadQueued = false;
 
+  // One load at a time; a load asked for while one runs starts again once it ends, so a
+  // load requested after (re)subscribing always reads state newer than the subscription.
   function loadAll() {
-    if (!loading) {
-      loading = doLoadAll().finally(() => { loading = null; });
+    if (loading) {
+      reloadQueued = true;
+      return loading;
     }
+    loading = doLoadAll().finally(() => {
+      loading = null;
+      if (reloadQueued && !live.stopped) {
+        reloadQueued = false;
+        loadAll();
+      }
+    });
     return loading;
   }
 

@@ -1,0 +1,89 @@
+package io.healthwatch.it;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.logging.Level;
+import org.junit.jupiter.api.Assumptions;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.logging.LoggingPreferences;
+
+/**
+ * Debian's headless chromium driven through its own chromedriver. Nothing is downloaded: both
+ * paths are given explicitly, so Selenium Manager never runs.
+ */
+final class Chromium {
+
+  static final Path BINARY = Path.of("/usr/bin/chromium");
+  static final Path DRIVER = Path.of("/usr/bin/chromedriver");
+
+  private Chromium() {}
+
+  /**
+   * Skips the calling test with a clear message when chromium is not installed, unless {@code CI}
+   * is set: CI installs it, so there a missing browser is a failure.
+   */
+  static void requireInstalled() {
+    if (Files.isExecutable(BINARY) && Files.isExecutable(DRIVER)) {
+      return;
+    }
+    String message = "Browser tests need " + BINARY + " and " + DRIVER
+        + " (Debian packages chromium and chromium-driver: apt-get install -y chromium chromium-driver)";
+    if (System.getenv("CI") != null) {
+      fail(message + "; CI is set, so this is a failure, not a skip");
+    }
+    Assumptions.abort(message + "; skipped because they are missing and CI is not set");
+  }
+
+  /** A fresh browser with its own profile directory and browser console logging on. */
+  static ChromeDriver start(Path profileDir, int width, int height) {
+    requireInstalled();
+    System.setProperty("webdriver.chrome.driver", DRIVER.toString());
+    ChromeOptions options = new ChromeOptions();
+    options.setBinary(BINARY.toFile());
+    options.addArguments(
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--user-data-dir=" + profileDir.toAbsolutePath(),
+        "--window-size=" + width + "," + height);
+    LoggingPreferences logging = new LoggingPreferences();
+    logging.enable(LogType.BROWSER, Level.ALL);
+    options.setCapability("goog:loggingPrefs", logging);
+    Path driverLog = ServerProcess.targetDir().resolve("browser-logs").resolve("chromedriver.log");
+    try {
+      Files.createDirectories(driverLog.getParent());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    ChromeDriverService service = new ChromeDriverService.Builder()
+        .usingDriverExecutable(DRIVER.toFile())
+        .usingAnyFreePort()
+        .withLogFile(driverLog.toFile())
+        .build();
+    ChromeDriver driver = new ChromeDriver(service, options);
+    driver.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30));
+    driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(10));
+    return driver;
+  }
+
+  /** Everything the page wrote to the console (and network errors) since the last call. */
+  static List<LogEntry> consoleLog(ChromeDriver driver) {
+    return driver.manage().logs().get(LogType.BROWSER).getAll();
+  }
+}
