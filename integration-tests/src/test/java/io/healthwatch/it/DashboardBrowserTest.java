@@ -76,6 +76,24 @@ class DashboardBrowserTest {
     return browser;
   }
 
+  private void openLive(ServerProcess server) {
+    open(server);
+    awaitStatus("live", PATIENCE);
+  }
+
+  /** A page open and live on a server that already holds one online channel. */
+  private HttpApi liveWithChannel(ServerProcess server, String channelId, int samples) {
+    HttpApi api = new HttpApi(server);
+    api.ingest(history(channelId, samples, 40));
+    openLive(server);
+    awaitChannel(channelId, "online");
+    return api;
+  }
+
+  private WebElement awaitChannel(String channelId, String state) {
+    return awaitPresent("#channels tr[data-channel='" + channelId + "'][data-state='" + state + "']", PATIENCE);
+  }
+
   private void awaitStatus(String status, Duration timeout) {
     new WebDriverWait(browser, timeout).until(
         ExpectedConditions.attributeToBe(STATUS, "data-status", status));
@@ -126,15 +144,9 @@ class DashboardBrowserTest {
   @Test
   @DisplayName("the page loads, goes live and shows ingested channels without a console error")
   void loadsWithoutConsoleErrors() {
-    ServerProcess server = server("console");
-    HttpApi api = new HttpApi(server);
-    api.ingest(history("api", 20, 40));
-    open(server);
-
-    awaitStatus("live", PATIENCE);
-    awaitPresent("#channels tr[data-channel='api'][data-state='online']", PATIENCE);
+    HttpApi api = liveWithChannel(server("console"), "api", 20);
     api.ingest(history("db", 5, 80));
-    awaitPresent("#channels tr[data-channel='db'][data-state='online']", PATIENCE);
+    awaitChannel("db", "online");
 
     assertThat(browser.getTitle()).isEqualTo("Health Watch");
     assertThat(browser.findElement(STATUS).getText()).isEqualTo("Live");
@@ -145,13 +157,12 @@ class DashboardBrowserTest {
   @DisplayName("channels ingested over HTTP appear live with state, last sample, latency and a sparkline")
   void showsChannelsLive() {
     ServerProcess server = server("channels");
-    open(server);
-    awaitStatus("live", PATIENCE);
+    openLive(server);
     assertThat(browser.findElement(By.id("no-channels")).isDisplayed()).isTrue();
 
     HttpApi api = new HttpApi(server);
     api.ingest(history("api", 30, 40));
-    WebElement row = awaitPresent("#channels tr[data-channel='api'][data-state='online']", PATIENCE);
+    WebElement row = awaitChannel("api", "online");
 
     assertThat(row.findElement(By.cssSelector(".state-text")).getText()).isEqualTo("online");
     assertThat(row.findElement(By.cssSelector(".latency")).getText()).matches("\\d+ ms");
@@ -166,12 +177,7 @@ class DashboardBrowserTest {
   @Test
   @DisplayName("a channel that fails past the threshold shows offline with an open outage within a second")
   void showsOutageWithinASecond() {
-    ServerProcess server = server("outage");
-    HttpApi api = new HttpApi(server);
-    api.ingest(history("api", 10, 40));
-    open(server);
-    awaitStatus("live", PATIENCE);
-    awaitPresent("#channels tr[data-channel='api'][data-state='online']", PATIENCE);
+    HttpApi api = liveWithChannel(server("outage"), "api", 10);
 
     api.ingest(failures("api", 3, "timeout"));
 
@@ -189,7 +195,7 @@ class DashboardBrowserTest {
 
     api.ingest(sample("api", System.currentTimeMillis(), true, 35, null));
     awaitPresent("#closed-outages li[data-channel='api'][data-open='false']", PATIENCE);
-    awaitPresent("#channels tr[data-channel='api'][data-state='online']", PATIENCE);
+    awaitChannel("api", "online");
     assertThat(browser.findElements(By.cssSelector("#open-outages li"))).isEmpty();
   }
 
@@ -198,8 +204,7 @@ class DashboardBrowserTest {
   void reconnectsAfterRestart() {
     ServerProcess server = server("restart");
     HttpApi api = new HttpApi(server);
-    open(server);
-    awaitStatus("live", PATIENCE);
+    openLive(server);
     api.ingest(history("api", 5, 40));
     awaitPresent("#channels tr[data-channel='api']", PATIENCE);
 
@@ -210,7 +215,7 @@ class DashboardBrowserTest {
     server.restart();
     awaitStatus("live", Duration.ofSeconds(45));
     api.ingest(history("db", 5, 60));
-    awaitPresent("#channels tr[data-channel='db'][data-state='online']", PATIENCE);
+    awaitChannel("db", "online");
     // the memory store started empty, and the re-fetched state says so
     new WebDriverWait(browser, PATIENCE).until(driver ->
         driver.findElements(By.cssSelector("#channels tr[data-channel='api']")).isEmpty());
@@ -240,7 +245,7 @@ class DashboardBrowserTest {
 
     browser.findElement(By.id("token-input")).sendKeys(readToken, Keys.ENTER);
     awaitStatus("live", PATIENCE);
-    awaitPresent("#channels tr[data-channel='api'][data-state='online']", PATIENCE);
+    awaitChannel("api", "online");
     assertThat(browser.findElement(By.id("token-panel")).isDisplayed()).isFalse();
 
     admin.ingest(failures("db", 3, "dns"));
@@ -260,9 +265,8 @@ class DashboardBrowserTest {
     api.ingest(history("api", 5, 40));
     api.ingest(history("db", 3, 50));
     api.ingest(failures("db", 3, "tcp"));
-    open(server);
-    awaitStatus("live", PATIENCE);
-    awaitPresent("#channels tr[data-channel='db'][data-state='offline']", PATIENCE);
+    openLive(server);
+    awaitChannel("db", "offline");
     assertThat(channelOrder()).containsExactly("api", "db", "web");
 
     // Tab from the top of the page until the "State" sort button has the focus.
