@@ -13,6 +13,8 @@
   const BACKOFF_MAX_MS = 30000;
   const FETCH_CONCURRENCY = 4;
   const STATE_ORDER = { offline: 0, unknown: 1, online: 2 };
+  // policy violation, and the 4000-range codes a server may use for 401/403
+  const AUTH_CLOSE_CODES = [1008, 4401, 4403];
 
   const $ = (id) => document.getElementById(id);
 
@@ -273,6 +275,10 @@
         : 'This server requires an access token with the read role.');
       return;
     }
+    if (e instanceof TypeError) {
+      showError('Cannot reach the server; the page keeps what it has and catches up when it is back.');
+      return;
+    }
     showError(e && e.message ? e.message : String(e));
   }
 
@@ -348,8 +354,15 @@
   }
 
   function onOutageEvent(o) {
+    const known = model.outages.get(o.id);
+    if (!known && !o.recoveredAt) announce(`Outage opened on ${o.channelId}`);
+    else if (o.recoveredAt && (!known || !known.recoveredAt)) announce(`Outage on ${o.channelId} closed after ${formatDuration(o.actualDuration)}`);
     mergeOutage(o);
     scheduleRender();
+  }
+
+  function announce(text) {
+    $('outage-announcer').textContent = text;
   }
 
   function onWatchEvent(w) {
@@ -636,13 +649,20 @@
     }
     const rem = document.querySelector('#watch-current .remaining');
     if (rem) rem.textContent = formatDuration(Number(rem.dataset.until) - now);
-    if (model.watch && model.watch.endsAt < now - 2000) refreshWatch();
-    if (live.retryTimer) {
-      setStatus('offline', `Disconnected — retrying in ${Math.max(0, Math.ceil((live.retryAt - now) / 1000))} s`);
+    if (model.watch && model.watch.endsAt < now - 2000 && live.socket && live.socket.readyState === WebSocket.OPEN) {
+      refreshWatch();
     }
+    if (live.retryTimer) showCountdown();
   }
 
   // ---------- live feed ----------
+
+  // The countdown sits outside the live region so screen readers are not told every second.
+  function showCountdown() {
+    const box = $('retry-countdown');
+    box.textContent = `retry in ${Math.max(0, Math.ceil((live.retryAt - Date.now()) / 1000))} s`;
+    box.hidden = false;
+  }
 
   function setStatus(status, text) {
     const box = $('connection-status');
@@ -650,6 +670,7 @@
     const t = box.querySelector('.conn-text');
     if (t.textContent !== text) t.textContent = text;
     $('reconnect-now').hidden = status !== 'offline';
+    if (status !== 'offline') $('retry-countdown').hidden = true;
   }
 
   function closeSocket() {
@@ -700,11 +721,21 @@
       }
       onMessage(msg);
     });
-    socket.addEventListener('close', () => {
+    socket.addEventListener('close', (ev) => {
       if (gen !== live.generation) return;
       live.socket = null;
-      if (!live.stopped) scheduleReconnect();
+      if (AUTH_CLOSE_CODES.includes(ev.code)) {
+        liveAuthFailed();
+      } else if (!live.stopped) {
+        scheduleReconnect();
+      }
     });
+  }
+
+  function liveAuthFailed() {
+    handleError(new AuthRequired(currentToken()
+      ? 'The live feed refused the token. Enter a valid token.'
+      : 'This server requires an access token with the read role.'));
   }
 
   function scheduleReconnect() {
@@ -712,7 +743,8 @@
     const delay = Math.round(base / 2 + Math.random() * base / 2);
     live.attempt++;
     live.retryAt = Date.now() + delay;
-    setStatus('offline', `Disconnected — retrying in ${Math.ceil(delay / 1000)} s`);
+    setStatus('offline', 'Disconnected — reconnecting');
+    showCountdown();
     live.retryTimer = setTimeout(() => {
       live.retryTimer = null;
       connect();
@@ -746,9 +778,7 @@
       case 'error': {
         const code = msg.error && msg.error.code;
         if (code === 'unauthorized' || code === 'forbidden') {
-          handleError(new AuthRequired(currentToken()
-            ? 'The live feed refused the token. Enter a valid token.'
-            : 'This server requires an access token with the read role.'));
+          liveAuthFailed();
         }
         break;
       }
