@@ -7,6 +7,7 @@
   const TOKEN_KEY = 'healthwatch.token';
   const SPARK_POINTS = 50;
   const CLOSED_OUTAGES_SHOWN = 20;
+  const CLOSED_OUTAGES_KEPT = 200;
   const WATCH_HISTORY_SHOWN = 20;
   const WATCH_REFRESH_MS = 5000;
   const BACKOFF_MIN_MS = 500;
@@ -218,6 +219,7 @@
 
   async function doLoadAll() {
     const known = new Set(model.channels.keys());
+    const knownOutages = new Set(model.outages.keys());
     try {
       const [channels, outages] = await Promise.all([
         api('api/v1/channels'),
@@ -233,9 +235,15 @@
         }
       }
       for (const c of fetched) mergeChannel(c);
-      for (const o of (outages && outages.outages) || []) mergeOutage(o);
       const openOnes = await api('api/v1/outages?open=true&limit=1000');
-      for (const o of (openOnes && openOnes.outages) || []) mergeOutage(o);
+      const fetchedOutages = [...((outages && outages.outages) || []), ...((openOnes && openOnes.outages) || [])];
+      const outageIds = new Set(fetchedOutages.map((o) => o.id));
+      // outages known before this load that the server no longer lists (deleted channel,
+      // empty store after a restart) go; those told by live events during the load stay
+      for (const id of knownOutages) {
+        if (!outageIds.has(id)) model.outages.delete(id);
+      }
+      for (const o of fetchedOutages) mergeOutage(o);
       scheduleRender();
       await Promise.all([
         loadWatch(),
@@ -250,7 +258,12 @@
 
   async function loadSamples(channelId) {
     const body = await api(`api/v1/channels/${encodeURIComponent(channelId)}/samples?limit=${SPARK_POINTS}`);
-    for (const s of (body && body.samples) || []) addSample(s);
+    const fetched = (body && body.samples) || [];
+    const newest = fetched.reduce((m, s) => Math.max(m, s.timestamp), -Infinity);
+    // the server's history replaces ours, except samples that arrived live after it was read
+    const liveOnes = (model.samples.get(channelId) || []).filter((s) => s.timestamp > newest);
+    model.samples.set(channelId, []);
+    for (const s of [...fetched, ...liveOnes]) addSample(s);
     scheduleRender();
   }
 
@@ -529,8 +542,9 @@
   function renderOutages() {
     const all = [...model.outages.values()];
     const open = all.filter((o) => !o.recoveredAt).sort((a, b) => a.firstFailureAt - b.firstFailureAt);
-    const closed = all.filter((o) => o.recoveredAt).sort((a, b) => b.recoveredAt - a.recoveredAt)
-      .slice(0, CLOSED_OUTAGES_SHOWN);
+    const allClosed = all.filter((o) => o.recoveredAt).sort((a, b) => b.recoveredAt - a.recoveredAt);
+    for (const o of allClosed.slice(CLOSED_OUTAGES_KEPT)) model.outages.delete(o.id);
+    const closed = allClosed.slice(0, CLOSED_OUTAGES_SHOWN);
     const openList = $('open-outages');
     const openIds = new Set(open.map((o) => o.id));
     for (const li of [...openList.children]) {

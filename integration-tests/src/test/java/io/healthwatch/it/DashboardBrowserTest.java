@@ -206,7 +206,8 @@ class DashboardBrowserTest {
     HttpApi api = new HttpApi(server);
     openLive(server);
     api.ingest(history("api", 5, 40));
-    awaitPresent("#channels tr[data-channel='api']", PATIENCE);
+    api.ingest(failures("api", 3, "tcp"));
+    awaitPresent("#open-outages li[data-channel='api']", PATIENCE);
 
     server.stop();
     awaitStatus("offline", PATIENCE);
@@ -218,7 +219,7 @@ class DashboardBrowserTest {
     awaitChannel("db", "online");
     // the memory store started empty, and the re-fetched state says so
     new WebDriverWait(browser, PATIENCE).until(driver ->
-        driver.findElements(By.cssSelector("#channels tr[data-channel='api']")).isEmpty());
+        driver.findElements(By.cssSelector("#channels tr[data-channel='api'], #open-outages li")).isEmpty());
   }
 
   @Test
