@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.logging.Level;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.Assumptions;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -25,6 +26,14 @@ final class Chromium {
 
   static final Path BINARY = Path.of("/usr/bin/chromium");
   static final Path DRIVER = Path.of("/usr/bin/chromedriver");
+
+  // No CDP is used, so Selenium's warning that it has no CDP binding for this chromium is noise.
+  // A strong reference keeps the level set (java.util.logging holds loggers weakly).
+  private static final Logger CDP_LOG = Logger.getLogger("org.openqa.selenium.devtools");
+
+  static {
+    CDP_LOG.setLevel(Level.SEVERE);
+  }
 
   private Chromium() {}
 
