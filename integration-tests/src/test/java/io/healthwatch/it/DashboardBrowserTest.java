@@ -111,16 +111,30 @@ class DashboardBrowserTest {
 
   /** {@code count} samples one second apart ending a few seconds ago, with a wavy latency. */
   private static List<String> history(String channelId, int count, int baseLatency) {
-    long now = System.currentTimeMillis();
+    long end = System.currentTimeMillis() - 5_000;
+    return samplesBetween(channelId, count, baseLatency, end - count * 1_000L, end);
+  }
+
+  /** {@code count} successful samples evenly spread over {@code from <= timestamp < to}. */
+  private static List<String> samplesBetween(String channelId, int count, int baseLatency, long from, long to) {
     Random jitter = new Random(channelId.hashCode());
     double phase = jitter.nextDouble() * 6;
     List<String> samples = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       int latency = Math.max(1, baseLatency + (int) Math.round(baseLatency / 4.0 * Math.sin(phase + i / 4.0))
           + jitter.nextInt(1 + baseLatency / 5) + (jitter.nextInt(20) == 0 ? baseLatency / 2 : 0));
-      samples.add(sample(channelId, now - 5_000 - (count - i) * 1_000L, true, latency, null));
+      samples.add(sample(channelId, from + (to - from) * i / count, true, latency, null));
     }
     return samples;
+  }
+
+  private static void pause(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    }
   }
 
   private static List<String> failures(String channelId, int count, String reason) {
@@ -307,22 +321,26 @@ class DashboardBrowserTest {
   void populatedScreenshots() throws IOException {
     ServerProcess server = server("screenshot");
     HttpApi api = new HttpApi(server);
-    long now = System.currentTimeMillis();
-
+    // A watch counts the samples whose timestamps fall inside it: let some time pass in each.
+    long firstWatch = System.currentTimeMillis();
     api.send("POST", "/api/v1/watches", "{\"durationMs\":60000}", 201);
-    api.ingest(history("search", 20, 70));
+    pause(1_000);
+    api.ingest(samplesBetween("search", 20, 70, firstWatch + 1, System.currentTimeMillis()));
     api.send("POST", "/api/v1/watches/current/stop", null, 200);
 
+    long secondWatch = System.currentTimeMillis();
     api.send("POST", "/api/v1/watches", "{\"durationMs\":3600000}", 201);
+    pause(3_000);
+    long now = System.currentTimeMillis();
     String[] names = {"api", "auth", "billing", "cdn-edge", "db-primary", "db-replica", "queue"};
     int[] latency = {40, 55, 35, 120, 20, 25, 60};
     for (int i = 0; i < names.length; i++) {
-      api.ingest(history(names[i], 50, latency[i]));
+      api.ingest(samplesBetween(names[i], 50, latency[i], secondWatch + 1, now - 1_000));
     }
-    api.ingest(sample("search", now - 4_000, false, null, "http"),
-        sample("search", now - 3_500, false, null, "http"),
-        sample("search", now - 3_000, false, null, "http"),
-        sample("search", now - 2_000, true, 80, null));
+    api.ingest(sample("search", now - 2_900, false, null, "http"),
+        sample("search", now - 2_600, false, null, "http"),
+        sample("search", now - 2_300, false, null, "http"),
+        sample("search", now - 500, true, 80, null));
     api.ingest(failures("db-replica", 4, "timeout"));
 
     open(server, 1280, 1180);

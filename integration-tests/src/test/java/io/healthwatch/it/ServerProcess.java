@@ -12,6 +12,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -114,8 +115,9 @@ public final class ServerProcess implements AutoCloseable {
   private ServerProcess launch() {
     try {
       Files.createDirectories(log.getParent());
-      Files.writeString(log, "\n=== start " + String.join(" ", command) + "\n", StandardCharsets.UTF_8,
-          java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+      // the first start of this instance replaces a log left by an earlier build; a restart appends
+      Files.writeString(log, "=== start " + String.join(" ", command) + "\n", StandardCharsets.UTF_8,
+          StandardOpenOption.CREATE, process == null ? StandardOpenOption.TRUNCATE_EXISTING : StandardOpenOption.APPEND);
       ProcessBuilder pb = new ProcessBuilder(command)
           .redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
