@@ -128,15 +128,6 @@ class DashboardBrowserTest {
     return samples;
   }
 
-  private static void pause(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError("interrupted", e);
-    }
-  }
-
   private static List<String> failures(String channelId, int count, String reason) {
     long now = System.currentTimeMillis();
     List<String> samples = new ArrayList<>();
@@ -324,13 +315,13 @@ class DashboardBrowserTest {
     // A watch counts the samples whose timestamps fall inside it: let some time pass in each.
     long firstWatch = System.currentTimeMillis();
     api.send("POST", "/api/v1/watches", "{\"durationMs\":60000}", 201);
-    pause(1_000);
+    ServerProcess.pause(1_000);
     api.ingest(samplesBetween("search", 20, 70, firstWatch + 1, System.currentTimeMillis()));
     api.send("POST", "/api/v1/watches/current/stop", null, 200);
 
     long secondWatch = System.currentTimeMillis();
     api.send("POST", "/api/v1/watches", "{\"durationMs\":3600000}", 201);
-    pause(3_000);
+    ServerProcess.pause(3_000);
     long now = System.currentTimeMillis();
     String[] names = {"api", "auth", "billing", "cdn-edge", "db-primary", "db-replica", "queue"};
     int[] latency = {40, 55, 35, 120, 20, 25, 60};

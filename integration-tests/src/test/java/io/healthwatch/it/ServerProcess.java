@@ -150,7 +150,7 @@ public final class ServerProcess implements AutoCloseable {
         Thread.currentThread().interrupt();
         throw new IllegalStateException("interrupted while waiting for the server", e);
       }
-      sleep(100);
+      pause(100);
     }
     kill();
     throw new IllegalStateException("The server did not answer /health/live within " + START_TIMEOUT
@@ -209,7 +209,8 @@ public final class ServerProcess implements AutoCloseable {
     }
   }
 
-  private static void sleep(long millis) {
+  /** Sleeps; an interruption fails the caller. */
+  static void pause(long millis) {
     try {
       Thread.sleep(millis);
     } catch (InterruptedException e) {
