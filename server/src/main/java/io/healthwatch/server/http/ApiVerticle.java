@@ -17,6 +17,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
@@ -120,7 +121,7 @@ public class ApiVerticle extends VerticleBase {
     r.get("/api/v1/custom/:key").handler(auth(Role.READ)).handler(this::getCustom);
     r.delete("/api/v1/custom/:key").handler(auth(Role.ADMIN)).handler(ctx -> noContent(ctx, api.deleteCustom(ctx.pathParam("key"))));
 
-    r.get("/*").handler(StaticHandler.create("webroot").setMaxAgeSeconds(300));
+    r.route("/*").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(StaticHandler.create("webroot").setMaxAgeSeconds(300));
     r.route().failureHandler(this::failure);
     r.errorHandler(404, ctx -> error(ctx, new ApiError(ErrorCode.NOT_FOUND,
         "no such path: " + ctx.request().method() + " " + ctx.request().path())));
