@@ -199,6 +199,7 @@
 
   let loading = null;
   let reloadQueued = false;
+  const liveDuringLoad = new Set();  // channels live events touched since the current load began
 
   // One load at a time; a load asked for while one runs starts again once it ends, so a
   // load requested after (re)subscribing always reads state newer than the subscription.
@@ -218,6 +219,7 @@
   }
 
   async function doLoadAll() {
+    liveDuringLoad.clear();
     const known = new Set(model.channels.keys());
     const knownOutages = new Set(model.outages.keys());
     try {
@@ -310,8 +312,8 @@
   function mergeChannel(c) {
     if (!c || !c.channelId) return;
     const old = model.channels.get(c.channelId);
-    // a fetched state may be older than what live events already told us
-    if (old && (old.lastSampleAt || 0) > (c.lastSampleAt || 0)) return;
+    // a fetched state may be older than what live events told us while it was being read
+    if (old && liveDuringLoad.has(c.channelId) && (old.lastSampleAt || 0) > (c.lastSampleAt || 0)) return;
     model.channels.set(c.channelId, c);
   }
 
@@ -329,6 +331,7 @@
   }
 
   function onSampleEvent(s) {
+    liveDuringLoad.add(s.channelId);
     addSample(s);
     const c = model.channels.get(s.channelId);
     if (!c) {
@@ -346,6 +349,7 @@
   }
 
   function onStateEvent(c) {
+    liveDuringLoad.add(c.channelId);
     const old = model.channels.get(c.channelId);
     if (old && (old.lastSampleAt || 0) > (c.lastSampleAt || 0)) {
       model.channels.set(c.channelId, { ...old, state: c.state, openOutageId: c.openOutageId,
