@@ -277,6 +277,16 @@ class LiveApiTest {
   }
 
   @Test
+  @DisplayName("the number of open WebSocket connections is a metric")
+  void clientGauge() {
+    try (LiveClient a = connect(READ); LiveClient b = connect(null)) {
+      a.request(query("1", "channels"));
+      b.request(new JsonObject().put("type", "auth").put("id", "2").put("token", READ));
+      assertThat(hw.get("/metrics", READ).bodyAsString()).contains("healthwatch_websocket_clients 2.0");
+    }
+  }
+
+  @Test
   @DisplayName("after unsubscribing, a client gets no more events of that channel")
   void unsubscribe() {
     try (LiveClient live = connect(READ)) {

@@ -125,8 +125,8 @@ public class ApiVerticle extends VerticleBase {
     r.route().failureHandler(this::failure);
     r.errorHandler(404, ctx -> error(ctx, new ApiError(ErrorCode.NOT_FOUND,
         "no such path: " + ctx.request().method() + " " + ctx.request().path())));
-    r.errorHandler(405, ctx -> error(ctx, 405, "method_not_allowed",
-        ctx.request().method() + " is not allowed on " + ctx.request().path()));
+    r.errorHandler(405, ctx -> error(ctx, new ApiError(ErrorCode.METHOD_NOT_ALLOWED,
+        ctx.request().method() + " is not allowed on " + ctx.request().path())));
     return r;
   }
 
@@ -347,13 +347,5 @@ public class ApiVerticle extends VerticleBase {
       ctx.response().putHeader("Retry-After", String.valueOf(ServerConfig.RETRY_AFTER_SECONDS));
     }
     json(ctx, e.code().httpStatus(), Map.of("error", e.body()));
-  }
-
-  private void error(RoutingContext ctx, int status, String code, String message) {
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("code", code);
-    body.put("message", message);
-    body.put("details", List.of());
-    json(ctx, status, Map.of("error", body));
   }
 }
