@@ -147,15 +147,21 @@ class DashboardBrowserTest {
   }
 
   @Test
-  @DisplayName("the page loads, goes live and shows ingested channels without a console error")
+  @DisplayName("the page loads, goes live and shows ingested channels without a console error or a request elsewhere")
   void loadsWithoutConsoleErrors() {
-    HttpApi api = liveWithChannel(server("console"), "api", 20);
+    ServerProcess server = server("console");
+    HttpApi api = liveWithChannel(server, "api", 20);
     api.ingest(history("db", 5, 80));
     awaitChannel("db", "online");
 
     assertThat(browser.getTitle()).isEqualTo("Health Watch");
     assertThat(browser.findElement(STATUS).getText()).isEqualTo("Live");
     assertThat(consoleErrors()).as("browser console errors").isEmpty();
+    @SuppressWarnings("unchecked")
+    List<String> resources = (List<String>) browser.executeScript(
+        "return performance.getEntriesByType('resource').map(e => e.name)");
+    assertThat(resources).as("every request the page made").isNotEmpty()
+        .allMatch(url -> url.startsWith(server.baseUri().toString()) || url.startsWith("ws://127.0.0.1:" + server.port() + "/"));
   }
 
   @Test
