@@ -17,6 +17,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
@@ -24,6 +25,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -94,7 +96,6 @@ public class ApiVerticle extends VerticleBase {
     Router r = Router.router(vertx);
     r.get("/health/live").handler(this::live);
     r.get("/health/ready").handler(this::ready);
-    r.get("/").handler(this::dashboard);
     r.get("/metrics").handler(auth(Role.READ)).handler(PrometheusScrapingHandler.create(registry));
 
     r.post("/api/v1/samples").handler(auth(Role.INGEST)).handler(body(config.maxBodyBytes(), true)).handler(this::ingest);
@@ -120,6 +121,7 @@ public class ApiVerticle extends VerticleBase {
     r.get("/api/v1/custom/:key").handler(auth(Role.READ)).handler(this::getCustom);
     r.delete("/api/v1/custom/:key").handler(auth(Role.ADMIN)).handler(ctx -> noContent(ctx, api.deleteCustom(ctx.pathParam("key"))));
 
+    r.route("/*").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(StaticHandler.create("webroot").setMaxAgeSeconds(300));
     r.route().failureHandler(this::failure);
     r.errorHandler(404, ctx -> error(ctx, new ApiError(ErrorCode.NOT_FOUND,
         "no such path: " + ctx.request().method() + " " + ctx.request().path())));
@@ -154,17 +156,6 @@ public class ApiVerticle extends VerticleBase {
       body.put("details", h.details());
       json(ctx, h.writable() ? 200 : 503, body);
     });
-  }
-
-  private void dashboard(RoutingContext ctx) {
-    ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/html; charset=utf-8").end("""
-        <!doctype html>
-        <html lang="en"><head><meta charset="utf-8"><title>Health Watch</title></head>
-        <body><h1>Health Watch</h1>
-        <p>The live dashboard is not part of this build yet. The API is under <code>/api/v1</code>,
-        live events at <code>/api/v1/live</code>, readiness at <code>/health/ready</code>.</p>
-        </body></html>
-        """);
   }
 
   private void ingest(RoutingContext ctx) {
