@@ -12,6 +12,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
@@ -60,7 +61,17 @@ public final class HealthWatchServer {
    */
   public static Future<HealthWatchServer> start(ServerConfig config, BiFunction<Vertx, ServerConfig, Future<HealthStore>> opener) {
     HealthWatchServer server = new HealthWatchServer(config);
-    return server.startAll(opener).recover(e -> server.stop().transform(ar -> Future.failedFuture(e)));
+    // Context-free promises: a failed start closes Vert.x, and a future bound to one of its event
+    // loops could then never deliver its result.
+    Promise<HealthWatchServer> started = Promise.promise();
+    server.startAll(opener).onComplete(ar -> {
+      if (ar.succeeded()) {
+        started.complete(ar.result());
+      } else {
+        server.stop().onComplete(stopped -> started.fail(ar.cause()));
+      }
+    });
+    return started.future();
   }
 
   private Future<HealthWatchServer> startAll(BiFunction<Vertx, ServerConfig, Future<HealthStore>> opener) {
@@ -140,21 +151,32 @@ public final class HealthWatchServer {
       return stopping;
     }
     List<Future<?>> undeploys = deployments.stream().<Future<?>>map(vertx::undeploy).toList();
-    stopping = Future.join(undeploys)
+    Promise<Void> done = Promise.promise();
+    stopping = done.future();
+    Future.join(undeploys)
         .transform(ar -> {
           if (ar.failed()) {
             LOG.warn("stopping the HTTP servers failed: {}", ar.cause().toString());
           }
           return store == null ? Future.<Void>succeededFuture() : store.close();
         })
-        .transform(ar -> {
-          if (ar.failed()) {
-            LOG.error("closing the store failed", ar.cause());
+        .onComplete(storeClosed -> {
+          if (storeClosed.failed()) {
+            LOG.error("closing the store failed", storeClosed.cause());
           }
-          Future<Void> closed = vertx.close();
-          return ar.failed() ? closed.transform(x -> Future.<Void>failedFuture(ar.cause())) : closed;
-        })
-        .onComplete(ar -> registry.close());
+          // Vert.x's own close future is not bound to an event loop, so its listener runs even
+          // after every event loop has stopped.
+          vertx.close().onComplete(closed -> {
+            registry.close();
+            if (storeClosed.failed()) {
+              done.fail(storeClosed.cause());
+            } else if (closed.failed()) {
+              done.fail(closed.cause());
+            } else {
+              done.complete();
+            }
+          });
+        });
     return stopping;
   }
 }

@@ -6,6 +6,8 @@ import io.healthwatch.core.storage.StoreOptions;
 import io.healthwatch.server.config.ConfigException;
 import io.healthwatch.server.config.ServerConfig;
 import io.vertx.core.Future;
+import io.healthwatch.storage.disk.DiskStore;
+import io.healthwatch.storage.disk.DiskStoreOptions;
 import io.vertx.core.Vertx;
 
 /** Opens the configured storage backend. The server opens exactly one store and shares it. */
@@ -16,10 +18,8 @@ public final class StoreFactory {
     StoreOptions options = config.storeOptions();
     return switch (config.storage()) {
       case MEMORY -> Future.succeededFuture(new InMemoryStore(vertx, options));
-      // ---- LEAD: open the disk and MySQL backends here once storage-disk / storage-mysql land, e.g.
-      //   case DISK -> DiskStore.open(vertx, config.dataDir(), options);
-      //   case MYSQL -> MySqlStore.open(vertx, config.mysqlUri(), config.mysqlPassword(), config.mysqlPoolSize(), options);
-      case DISK, MYSQL -> Future.failedFuture(new ConfigException(
+      case DISK -> DiskStore.open(vertx, new DiskStoreOptions().setDataDir(config.dataDir()).setStoreOptions(options));
+      case MYSQL -> Future.failedFuture(new ConfigException(
           "storage backend '" + config.storage().wireName() + "' is not available in this build"));
     };
   }
