@@ -43,7 +43,9 @@ import java.util.function.Consumer;
  * as STORAGE.md says: the newest {@link StoreOptions#getMaxCachedSamplesPerChannel} samples per
  * channel, {@link StoreOptions#getMaxCachedOutages} outages (closed ones dropped first) and {@link
  * StoreOptions#getMaxArchivedWatches} archived watches. What falls out of those bounds is gone:
- * nothing here survives the process.
+ * nothing here survives the process. Since a dropped sample can no longer be recognised, a sample
+ * at or before the newest one dropped from its channel is counted as a duplicate: this store may
+ * forget, but it never doubles.
  *
  * <p>All operations are short and run under one lock, so several event loops may share the store.
  */
@@ -62,6 +64,8 @@ public class InMemoryStore implements HealthStore {
   private final LinkedHashMap<String, Outage> outages = new LinkedHashMap<>();
   private final Deque<WatchSession> archive = new ArrayDeque<>();
   private final Map<String, String> custom = new HashMap<>();
+  /** Per channel, the newest timestamp dropped from the cache. */
+  private final Map<String, Long> forgottenUpTo = new HashMap<>();
   private WatchSession active;
   private long cachedSamples;
   private boolean closed;
@@ -88,7 +92,9 @@ public class InMemoryStore implements HealthStore {
       Set<Sample.SampleKey> seen = new HashSet<>();
       for (Sample s : batch) {
         NavigableMap<Sample, Sample> stored = samples.get(s.channelId());
-        if ((stored != null && stored.containsKey(s)) || !seen.add(s.key())) {
+        Long forgotten = forgottenUpTo.get(s.channelId());
+        if ((stored != null && stored.containsKey(s)) || (forgotten != null && s.timestamp() <= forgotten)
+            || !seen.add(s.key())) {
           continue;
         }
         fresh.add(s);
@@ -99,7 +105,7 @@ public class InMemoryStore implements HealthStore {
         stored.put(s, s);
         cachedSamples++;
         if (stored.size() > options.getMaxCachedSamplesPerChannel()) {
-          stored.pollFirstEntry();
+          forgottenUpTo.put(s.channelId(), stored.pollFirstEntry().getKey().timestamp());
           cachedSamples--;
         }
       }
@@ -255,6 +261,7 @@ public class InMemoryStore implements HealthStore {
     if (channels.remove(channelId) == null) {
       return Future.succeededFuture(false);
     }
+    forgottenUpTo.remove(channelId);
     NavigableMap<Sample, Sample> removed = samples.remove(channelId);
     if (removed != null) {
       cachedSamples -= removed.size();
