@@ -144,7 +144,7 @@ public final class SqlQueries {
       "FROM health_samples WHERE timestamp >= ? AND timestamp < ? AND latency_ms IS NOT NULL");
 
   private static String percentiles(String from) {
-    return "SELECT channel_id, rn, latency_ms FROM ("
+    return "SELECT channel_id, rn, n, latency_ms FROM ("
         + " SELECT channel_id, latency_ms,"
         + " ROW_NUMBER() OVER (PARTITION BY channel_id ORDER BY latency_ms) AS rn,"
         + " COUNT(*) OVER (PARTITION BY channel_id) AS n "
