@@ -1,0 +1,118 @@
+package io.healthwatch.storage.mysql;
+
+import static io.healthwatch.storage.mysql.MySqlTestDatabase.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.healthwatch.core.memory.InMemoryStore;
+import io.healthwatch.core.model.ChannelState;
+import io.healthwatch.core.model.IngestResult;
+import io.healthwatch.core.model.Outage;
+import io.healthwatch.core.model.Reason;
+import io.healthwatch.core.model.Sample;
+import io.healthwatch.core.model.StoreEvent;
+import io.healthwatch.core.storage.HealthStore;
+import io.healthwatch.core.storage.OutageQuery;
+import io.healthwatch.core.storage.SampleQuery;
+import io.healthwatch.core.storage.StoreOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(VertxExtension.class)
+@DisplayName("Two servers sharing one database")
+class MySqlConcurrencyTest {
+  private static final long T0 = 1_764_000_000_000L;
+  private static final int CHANNELS = 6;
+
+  private MySqlTestDatabase db;
+
+  @BeforeEach
+  void freshDatabase() {
+    db = MySqlTestDatabase.create();
+  }
+
+  @AfterEach
+  void drop() {
+    db.close();
+  }
+
+  /** Batches in time order, each touching several channels in random order, with runs of failures. */
+  static List<List<Sample>> batches(long seed, int count, int size) {
+    Random random = new Random(seed);
+    List<List<Sample>> out = new ArrayList<>();
+    long t = T0;
+    boolean[] failing = new boolean[CHANNELS];
+    for (int b = 0; b < count; b++) {
+      List<Sample> batch = new ArrayList<>();
+      for (int i = 0; i < size; i++) {
+        int c = random.nextInt(CHANNELS);
+        if (random.nextInt(5) == 0) {
+          failing[c] = !failing[c];
+        }
+        t += 1 + random.nextInt(3);
+        Reason reason = failing[c] ? Reason.values()[random.nextInt(Reason.values().length)] : null;
+        batch.add(new Sample("ch-" + c, t, !failing[c], failing[c] ? null : (long) random.nextInt(500), reason,
+            failing[c] ? "down " + b : null, random.nextBoolean() ? "p1" : "p2"));
+      }
+      out.add(batch);
+    }
+    return out;
+  }
+
+  @Test
+  @DisplayName("ingesting the same batches through two stores at once ends exactly as one store would")
+  void twoStoresEqualOne(Vertx vertx) {
+    List<List<Sample>> batches = batches(42, 60, 30);
+    int total = batches.stream().mapToInt(List::size).sum();
+
+    HealthStore reference = new InMemoryStore(vertx, new StoreOptions());
+    batches.forEach(b -> await(reference.ingest(b)));
+
+    HealthStore a = await(MySqlStore.open(vertx, db.options().setPoolSize(4)));
+    HealthStore b = await(MySqlStore.open(vertx, db.options().setPoolSize(4)));
+    AtomicInteger storedEvents = new AtomicInteger();
+    for (HealthStore s : List.of(a, b)) {
+      s.addListener(e -> {
+        if (e instanceof StoreEvent.SampleStored) {
+          storedEvents.incrementAndGet();
+        }
+      });
+    }
+    List<Future<IngestResult>> writes = new ArrayList<>();
+    for (List<Sample> batch : batches) {
+      writes.add(a.ingest(batch));
+      writes.add(b.ingest(batch));
+    }
+    int accepted = 0;
+    int duplicates = 0;
+    for (Future<IngestResult> w : writes) {
+      IngestResult r = await(w);
+      accepted += r.accepted();
+      duplicates += r.duplicates();
+    }
+
+    assertThat(accepted).isEqualTo(total);
+    assertThat(duplicates).isEqualTo(total);
+    assertThat(storedEvents.get()).isEqualTo(total);
+    assertThat(db.count("SELECT COUNT(*) FROM health_samples")).isEqualTo(total);
+    List<ChannelState> expected = await(reference.channels());
+    assertThat(await(a.channels())).containsExactlyElementsOf(expected);
+    assertThat(await(b.channels())).containsExactlyElementsOf(expected);
+    OutageQuery all = new OutageQuery(null, 0, Long.MAX_VALUE, null, SampleQuery.MAX_LIMIT);
+    List<Outage> outages = await(reference.outages(all));
+    assertThat(outages).isNotEmpty();
+    assertThat(await(a.outages(all))).containsExactlyElementsOf(outages);
+    await(a.close());
+    await(b.close());
+    await(reference.close());
+  }
+}
