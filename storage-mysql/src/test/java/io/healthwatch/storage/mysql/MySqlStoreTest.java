@@ -4,7 +4,14 @@ import static io.healthwatch.storage.mysql.MySqlTestDatabase.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import static org.assertj.core.groups.Tuple.tuple;
+
 import io.healthwatch.core.ErrorCode;
+import io.healthwatch.core.conformance.MutableClock;
+import io.healthwatch.core.model.StoreEvent;
+import io.healthwatch.core.storage.StoreOptions;
+import io.vertx.core.Future;
+import java.util.concurrent.CopyOnWriteArrayList;
 import io.healthwatch.core.model.Reason;
 import io.healthwatch.core.model.Sample;
 import io.healthwatch.core.model.WatchSession;
@@ -128,6 +135,67 @@ class MySqlStoreTest {
     assertThat(await(store.channels())).hasSize(1_500);
     assertThat(await(store.ingest(batch)).duplicates()).isEqualTo(10_000);
     assertThat(db.count("SELECT COUNT(*) FROM health_samples")).isEqualTo(10_000);
+  }
+
+  @Test
+  @DisplayName("retention removes more old samples than one delete statement takes, and nothing newer")
+  void retentionInBatches() {
+    List<Sample> batch = new ArrayList<>();
+    for (int i = 0; i < 2_600; i++) {
+      batch.add(new Sample("r" + (i % 3), T0 + i, true, 1L, null, null, null));
+    }
+    await(store.ingest(batch));
+    var result = await(store.applyRetention(T0 + 2_500));
+    assertThat(result.samplesRemoved()).isEqualTo(2_500);
+    assertThat(db.count("SELECT COUNT(*) FROM health_samples")).isEqualTo(100);
+    assertThat(await(store.channels())).hasSize(3);
+  }
+
+  @Test
+  @DisplayName("a watch reaching its planned end is archived by the timer and listeners hear it without any call")
+  void watchEndsOnTimer(Vertx vertx) {
+    await(store.close());
+    MutableClock clock = new MutableClock(T0);
+    store = await(MySqlStore.open(vertx, db.options().setStoreOptions(new StoreOptions().setClock(clock))));
+    List<WatchSession> heard = new CopyOnWriteArrayList<>();
+    store.addListener(e -> {
+      if (e instanceof StoreEvent.WatchChanged w) {
+        heard.add(w.watch());
+      }
+    });
+    WatchSession w = await(store.startWatch(60_000, List.of()));
+    clock.advance(61_000);
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (heard.size() < 2 && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+    assertThat(heard).extracting(WatchSession::id, WatchSession::endedAt)
+        .containsExactly(tuple(w.id(), null), tuple(w.id(), T0 + 60_000));
+  }
+
+  @Test
+  @DisplayName("two servers starting a watch at once: one wins, the other gets a conflict")
+  void watchConflictAcrossServers(Vertx vertx) {
+    HealthStore other = await(MySqlStore.open(vertx, db.options()));
+    for (int round = 0; round < 5; round++) {
+      Future<WatchSession> first = store.startWatch(60_000, List.of());
+      Future<WatchSession> second = other.startWatch(60_000, List.of());
+      List<Throwable> failures = new ArrayList<>();
+      int started = 0;
+      for (Future<WatchSession> f : List.of(first, second)) {
+        try {
+          await(f);
+          started++;
+        } catch (StorageException e) {
+          failures.add(e);
+        }
+      }
+      assertThat(started).isEqualTo(1);
+      assertThat(failures).singleElement()
+          .satisfies(e -> assertThat(((StorageException) e).code()).isEqualTo(ErrorCode.CONFLICT));
+      assertThat(await(other.stopWatch())).isPresent();
+    }
+    await(other.close());
   }
 
   @Test

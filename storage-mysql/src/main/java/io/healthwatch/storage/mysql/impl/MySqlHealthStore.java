@@ -243,23 +243,36 @@ public final class MySqlHealthStore implements HealthStore {
     }
     Set<Sample.SampleKey> stored = new HashSet<>();
     Future<Void> chain = Future.succeededFuture();
+    List<Integer> shape = new ArrayList<>();
+    List<Object> params = new ArrayList<>();
     for (Map.Entry<String, TreeSet<Long>> e : lookups.entrySet()) {
       List<Long> timestamps = List.copyOf(e.getValue());
       for (int from = 0; from < timestamps.size(); from += LOOKUP_CHUNK) {
-        List<Long> chunk = timestamps.subList(from, Math.min(timestamps.size(), from + LOOKUP_CHUNK));
-        List<Object> params = new ArrayList<>(chunk.size() + 1);
+        List<Long> part = timestamps.subList(from, Math.min(timestamps.size(), from + LOOKUP_CHUNK));
+        if (params.size() + part.size() + 1 > LOOKUP_CHUNK + 1) {
+          chain = lookUp(conn, chain, List.copyOf(shape), List.copyOf(params), stored);
+          shape.clear();
+          params.clear();
+        }
+        shape.add(part.size());
         params.add(e.getKey());
-        params.addAll(chunk);
-        chain = chain.compose(v -> conn.preparedQuery(SqlQueries.existingIdentities(chunk.size()))
-            .execute(Tuple.from(params))
-            .map(rows -> {
-              rows.forEach(r -> stored.add(new Sample.SampleKey(e.getKey(), r.getString("probe_id"),
-                  r.getLong("timestamp"))));
-              return null;
-            }));
+        params.addAll(part);
       }
     }
+    if (!shape.isEmpty()) {
+      chain = lookUp(conn, chain, shape, params, stored);
+    }
     return chain.map(stored);
+  }
+
+  private static Future<Void> lookUp(SqlConnection conn, Future<Void> after, List<Integer> shape, List<Object> params,
+      Set<Sample.SampleKey> into) {
+    return after.compose(v -> conn.preparedQuery(SqlQueries.existingIdentities(shape)).execute(Tuple.from(params))
+        .map(rows -> {
+          rows.forEach(r -> into.add(new Sample.SampleKey(r.getString("channel_id"), r.getString("probe_id"),
+              r.getLong("timestamp"))));
+          return null;
+        }));
   }
 
   private Future<Void> insertSamples(SqlConnection conn, List<Sample> fresh, int from, int inserted) {

@@ -105,10 +105,17 @@ public final class SqlQueries {
         + String.join(", ", Collections.nCopies(rows, "(?, ?, ?, ?, ?, ?, ?)"));
   }
 
-  /** Which of {@code count} timestamps of one channel are stored, with their probe ids. */
-  public static String existingIdentities(int count) {
-    return "SELECT probe_id, timestamp FROM health_samples WHERE channel_id = ? AND timestamp IN ("
-        + placeholders(count) + ")";
+  /**
+   * Which of the given timestamps are stored, per channel: one {@code (channel_id = ? AND timestamp
+   * IN (...))} term per entry of {@code timestampsPerChannel}, each a range of the channel-time index.
+   */
+  public static String existingIdentities(List<Integer> timestampsPerChannel) {
+    StringBuilder sql = new StringBuilder("SELECT channel_id, probe_id, timestamp FROM health_samples WHERE ");
+    for (int i = 0; i < timestampsPerChannel.size(); i++) {
+      sql.append(i == 0 ? "" : " OR ").append("(channel_id = ? AND timestamp IN (")
+          .append(placeholders(timestampsPerChannel.get(i))).append("))");
+    }
+    return sql.toString();
   }
 
   public static final String WINDOW_DESC = "SELECT " + SAMPLE_COLUMNS
