@@ -227,6 +227,15 @@ public final class MySqlTestDatabase implements AutoCloseable {
     await(on.admin().query("DROP DATABASE IF EXISTS `" + name + "`").execute());
   }
 
+  /** Closes the shared admin connection, for programs (not tests) that must end their threads. */
+  public static synchronized void shutdown() {
+    if (server != null) {
+      await(server.admin().close());
+      await(server.vertx().close());
+      server = null;
+    }
+  }
+
   public static <T> T await(Future<T> future) {
     try {
       return future.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
