@@ -70,6 +70,8 @@ public final class MySqlHealthStore implements HealthStore {
   private static final System.Logger LOG = System.getLogger(MySqlHealthStore.class.getName());
   private static final int INSERT_CHUNK = 500;
   private static final int LOOKUP_CHUNK = 1_000;
+  /** Channels per state update: 21 parameters each, well below the 65,535 of a statement. */
+  private static final int STATE_CHUNK = 250;
   private static final int MAX_ATTEMPTS = 6;
   private static final int ER_DUP_ENTRY = 1062;
   private static final int ER_LOCK_WAIT_TIMEOUT = 1205;
@@ -290,11 +292,23 @@ public final class MySqlHealthStore implements HealthStore {
   }
 
   private Future<Void> updateStates(SqlConnection conn, Collection<ChannelState> states) {
-    if (states.isEmpty()) {
-      return Future.succeededFuture();
+    List<ChannelState> all = List.copyOf(states);
+    Future<Void> chain = Future.succeededFuture();
+    for (int from = 0; from < all.size(); from += STATE_CHUNK) {
+      List<ChannelState> chunk = all.subList(from, Math.min(all.size(), from + STATE_CHUNK));
+      List<Object[]> values = chunk.stream().map(Rows::stateValues).toList();
+      List<Object> params = new ArrayList<>(chunk.size() * 21);
+      for (int c = 0; c < SqlQueries.STATE_UPDATE_COLUMNS.size(); c++) {
+        for (int i = 0; i < chunk.size(); i++) {
+          params.add(chunk.get(i).channelId());
+          params.add(values.get(i)[c]);
+        }
+      }
+      chunk.forEach(s -> params.add(s.channelId()));
+      chain = chain.compose(v -> conn.preparedQuery(SqlQueries.updateStates(chunk.size()))
+          .execute(Tuple.from(params)).mapEmpty());
     }
-    return conn.preparedQuery(SqlQueries.UPDATE_STATE)
-        .executeBatch(states.stream().map(Rows::stateUpdate).toList()).mapEmpty();
+    return chain;
   }
 
   private Future<Void> writeOutages(SqlConnection conn, Collection<Outage> touched, Set<String> stored) {

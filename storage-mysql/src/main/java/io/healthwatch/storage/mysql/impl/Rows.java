@@ -48,10 +48,11 @@ final class Rows {
         reason(r.getString("failure_streak_reason")));
   }
 
-  static Tuple stateUpdate(ChannelState s) {
-    return Tuple.from(new Object[] {s.state().wireName(), s.lastSampleAt(), s.lastSampleSuccess(), s.lastLatencyMs(),
+  /** The values of {@link SqlQueries#STATE_UPDATE_COLUMNS}, in order. */
+  static Object[] stateValues(ChannelState s) {
+    return new Object[] {s.state().wireName(), s.lastSampleAt(), s.lastSampleSuccess(), s.lastLatencyMs(),
         s.consecutiveFailures(), s.lastStateChangeAt(), s.sampleCount(), s.openOutageId(), s.failureStreakStartedAt(),
-        wire(s.failureStreakReason()), s.channelId()});
+        wire(s.failureStreakReason())};
   }
 
   static Outage outage(Row r) {

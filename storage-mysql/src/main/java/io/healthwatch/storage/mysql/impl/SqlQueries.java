@@ -186,10 +186,24 @@ public final class SqlQueries {
         + ") ORDER BY channel_id FOR UPDATE";
   }
 
-  public static final String UPDATE_STATE = "UPDATE channel_states SET state = ?, last_sample_at = ?,"
-      + " last_sample_success = ?, last_latency_ms = ?, consecutive_failures = ?, last_state_change_at = ?,"
-      + " sample_count = ?, open_outage_id = ?, failure_streak_started_at = ?, failure_streak_reason = ?"
-      + " WHERE channel_id = ?";
+  /** The columns {@link #updateStates} sets, in the order of each channel's parameters. */
+  public static final List<String> STATE_UPDATE_COLUMNS = List.of("state", "last_sample_at", "last_sample_success",
+      "last_latency_ms", "consecutive_failures", "last_state_change_at", "sample_count", "open_outage_id",
+      "failure_streak_started_at", "failure_streak_reason");
+
+  /**
+   * Sets the states of {@code rows} channels in one statement. Parameters: for each column of
+   * {@link #STATE_UPDATE_COLUMNS}, (channel id, value) per channel; then the channel ids.
+   */
+  public static String updateStates(int rows) {
+    StringBuilder sql = new StringBuilder("UPDATE channel_states SET ");
+    String whens = String.join(" ", Collections.nCopies(rows, "WHEN ? THEN ?"));
+    for (int c = 0; c < STATE_UPDATE_COLUMNS.size(); c++) {
+      String column = STATE_UPDATE_COLUMNS.get(c);
+      sql.append(c == 0 ? "" : ", ").append(column).append(" = CASE channel_id ").append(whens).append(" END");
+    }
+    return sql.append(" WHERE channel_id IN (").append(placeholders(rows)).append(")").toString();
+  }
 
   /** Rows with sample_count 0 are lock placeholders of a channel that has no sample yet. */
   public static final String ALL_STATES =
