@@ -48,8 +48,19 @@ class MySqlUriTest {
     MySQLConnectOptions o = MySqlUri.parse("mysql://u@h/d?sslMode=verify-ca&caFile=" + ca);
     assertThat(o.getSslOptions().getTrustOptions()).isInstanceOfSatisfying(PemTrustOptions.class,
         t -> assertThat(t.getCertPaths()).containsExactly(ca.toString()));
+    assertThat(o.getSslOptions().getHostnameVerificationAlgorithm()).isEmpty();
+    assertThat(MySqlUri.parse("mysql://u@h/d?sslMode=verify-identity&caFile=" + ca).getSslOptions()
+        .getHostnameVerificationAlgorithm()).isEqualTo("HTTPS");
     assertThatThrownBy(() -> MySqlUri.parse("mysql://u@h/d?caFile=" + dir.resolve("none.pem")))
         .hasMessageContaining("none.pem");
+  }
+
+  @Test
+  @DisplayName("required without a CA file encrypts without checking the certificate, as MySQL's clients do")
+  void requiredWithoutCa() {
+    assertThat(MySqlUri.parse("mysql://u@h/d?sslMode=required").getSslOptions().isTrustAll()).isTrue();
+    assertThat(MySqlUri.parse("mysql://u@h/d?sslMode=verify-ca").getSslOptions().isTrustAll()).isFalse();
+    assertThat(MySqlUri.parse("mysql://u@h/d?sslMode=disabled").getSslOptions()).isNull();
   }
 
   @Test

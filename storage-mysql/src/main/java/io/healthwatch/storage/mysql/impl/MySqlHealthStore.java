@@ -26,6 +26,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.mysqlclient.MySQLBuilder;
 import io.vertx.mysqlclient.MySQLConnectOptions;
+import io.vertx.mysqlclient.SslMode;
 import io.vertx.sqlclient.DatabaseException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
@@ -39,6 +40,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -137,7 +139,14 @@ public final class MySqlHealthStore implements HealthStore {
         .compose(version -> store.loadStates())
         .map(v -> store.start())
         .recover(err -> pool.close().transform(ignored -> Future.failedFuture(
-            store.failure("opening the MySQL store", err))));
+            store.failure("opening the MySQL store" + tlsHint(connect.getSslMode()), err))));
+  }
+
+  /** TLS refused by the server shows up as a bare handshake error; say what was asked for. */
+  private static String tlsHint(SslMode mode) {
+    return mode == SslMode.DISABLED || mode == SslMode.PREFERRED ? ""
+        : " with TLS (sslMode=" + mode.name().toLowerCase(Locale.ROOT).replace('_', '-')
+            + ": the server must offer TLS, and for verify-ca/verify-identity present a certificate the CA file trusts)";
   }
 
   private MySqlHealthStore start() {

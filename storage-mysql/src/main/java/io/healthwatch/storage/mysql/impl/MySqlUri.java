@@ -59,20 +59,37 @@ public final class MySqlUri {
     }
     options.setDatabase(database);
     Map<String, String> params = query(uri.getRawQuery());
-    String mode = params.remove("sslMode");
-    options.setSslMode(sslMode(mode));
+    SslMode mode = sslMode(params.remove("sslMode"));
+    options.setSslMode(mode);
     String caFile = params.remove("caFile");
-    if (caFile != null) {
-      if (!Files.isReadable(Path.of(caFile))) {
-        throw new IllegalArgumentException("the CA file given by caFile cannot be read: " + caFile);
-      }
-      options.setSslOptions(new ClientSSLOptions().setTrustOptions(new PemTrustOptions().addCertPath(caFile)));
+    if (caFile != null && !Files.isReadable(Path.of(caFile))) {
+      throw new IllegalArgumentException("the CA file given by caFile cannot be read: " + caFile);
+    }
+    if (mode != SslMode.DISABLED) {
+      options.setSslOptions(sslOptions(mode, caFile));
     }
     if (!params.isEmpty()) {
       throw new IllegalArgumentException("unknown MySQL URI parameter(s) " + params.keySet()
           + "; known are sslMode and caFile");
     }
     return options;
+  }
+
+  /**
+   * TLS settings as MySQL's own clients read the modes: {@code preferred} and {@code required}
+   * encrypt without checking the certificate unless a CA file is given; {@code verify-ca} checks
+   * the chain (against the CA file, else the JVM's trust store); {@code verify-identity} also
+   * checks that the certificate names the host.
+   */
+  private static ClientSSLOptions sslOptions(SslMode mode, String caFile) {
+    ClientSSLOptions ssl = new ClientSSLOptions();
+    if (caFile != null) {
+      ssl.setTrustOptions(new PemTrustOptions().addCertPath(caFile));
+    } else if (mode == SslMode.PREFERRED || mode == SslMode.REQUIRED) {
+      ssl.setTrustAll(true);
+    }
+    ssl.setHostnameVerificationAlgorithm(mode == SslMode.VERIFY_IDENTITY ? "HTTPS" : "");
+    return ssl;
   }
 
   /** The SSL mode named by {@code sslMode}; {@code disabled} when absent. */
