@@ -21,11 +21,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @ExtendWith(VertxExtension.class)
 @DisplayName("Two servers sharing one database")
@@ -33,16 +33,13 @@ class MySqlConcurrencyTest {
   private static final long T0 = 1_764_000_000_000L;
   private static final int CHANNELS = 6;
 
+  @RegisterExtension
+  final FreshDatabase fresh = new FreshDatabase();
   private MySqlTestDatabase db;
 
   @BeforeEach
-  void freshDatabase() {
-    db = MySqlTestDatabase.create();
-  }
-
-  @AfterEach
-  void drop() {
-    db.close();
+  void database() {
+    db = fresh.db();
   }
 
   /** Batches in time order, each touching several channels in random order, with runs of failures. */

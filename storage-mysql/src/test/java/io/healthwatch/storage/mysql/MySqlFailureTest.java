@@ -26,26 +26,23 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @ExtendWith(VertxExtension.class)
 @DisplayName("When the database goes away")
 class MySqlFailureTest {
   private static final long T0 = 1_764_000_000_000L;
+  @RegisterExtension
+  final FreshDatabase fresh = new FreshDatabase();
   private MySqlTestDatabase db;
 
   @BeforeEach
-  void freshDatabase() {
-    db = MySqlTestDatabase.create();
-  }
-
-  @AfterEach
-  void drop() {
-    db.close();
+  void database() {
+    db = fresh.db();
   }
 
   private static List<Sample> batch(int b, int size) {

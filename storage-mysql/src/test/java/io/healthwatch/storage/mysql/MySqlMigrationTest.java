@@ -19,26 +19,23 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @ExtendWith(VertxExtension.class)
 @DisplayName("Schema migrations")
 class MySqlMigrationTest {
   private static final long T0 = 1_764_000_000_000L;
+  @RegisterExtension
+  final FreshDatabase fresh = new FreshDatabase();
   private MySqlTestDatabase db;
 
   @BeforeEach
-  void freshDatabase() {
-    db = MySqlTestDatabase.create();
-  }
-
-  @AfterEach
-  void drop() {
-    db.close();
+  void database() {
+    db = fresh.db();
   }
 
   private List<Integer> versions() {

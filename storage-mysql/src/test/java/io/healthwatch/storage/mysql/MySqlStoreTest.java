@@ -32,6 +32,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @ExtendWith(VertxExtension.class)
 @DisplayName("The MySQL store on a real database")
@@ -40,12 +41,14 @@ class MySqlStoreTest {
   private static final String INJECTION = "'); DROP TABLE health_samples; --";
   private static final String INJECTION_2 = "\" OR 1=1; DELETE FROM channel_states; -- \\' `x`";
 
+  @RegisterExtension
+  final FreshDatabase fresh = new FreshDatabase();
   private MySqlTestDatabase db;
   private HealthStore store;
 
   @BeforeEach
   void open(Vertx vertx) {
-    db = MySqlTestDatabase.create();
+    db = fresh.db();
     store = await(MySqlStore.open(vertx, db.options()));
   }
 
@@ -53,9 +56,6 @@ class MySqlStoreTest {
   void close() {
     if (store != null) {
       await(store.close());
-    }
-    if (db != null) {
-      db.close();
     }
   }
 
