@@ -16,6 +16,12 @@ import io.healthwatch.core.storage.SampleQuery;
 import io.healthwatch.core.storage.StoreOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.healthwatch.storage.mysql.impl.MySqlUri;
+import io.vertx.mysqlclient.MySQLConnection;
+import io.vertx.mysqlclient.MySQLConnectOptions;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Transaction;
+import io.vertx.sqlclient.Tuple;
 import io.vertx.junit5.VertxExtension;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,13 +71,27 @@ class MySqlConcurrencyTest {
     return out;
   }
 
+  /** 1 in the normal build; {@code -Pstress} raises it to run longer and with more seeds. */
+  static final int SCALE = Integer.getInteger("healthwatch.stress.scale", 1);
+
   @Test
   @DisplayName("ingesting the same batches through two stores at once ends exactly as one store would")
   void twoStoresEqualOne(Vertx vertx) {
-    List<List<Sample>> batches = batches(42, 60, 30);
+    for (int round = 0; round < SCALE; round++) {
+      if (round > 0) {
+        db.sql("DELETE FROM health_samples");
+        db.sql("DELETE FROM channel_states");
+        db.sql("DELETE FROM outages");
+      }
+      twoStoresEqualOne(vertx, batches(42 + round, 60 * SCALE, 30));
+    }
+  }
+
+  private void twoStoresEqualOne(Vertx vertx, List<List<Sample>> batches) {
     int total = batches.stream().mapToInt(List::size).sum();
 
-    HealthStore reference = new InMemoryStore(vertx, new StoreOptions());
+    // The in-memory reference must not drop outages at its cache bound.
+    HealthStore reference = new InMemoryStore(vertx, new StoreOptions().setMaxCachedOutages(SampleQuery.MAX_LIMIT));
     batches.forEach(b -> await(reference.ingest(b)));
 
     HealthStore a = await(MySqlStore.open(vertx, db.options().setPoolSize(4)));
@@ -108,8 +128,45 @@ class MySqlConcurrencyTest {
     List<Outage> outages = await(reference.outages(all));
     assertThat(outages).isNotEmpty();
     assertThat(await(a.outages(all))).containsExactlyElementsOf(outages);
+    System.out.printf("two stores: %d + %d transactions retried after deadlocks or lock waits%n",
+        await(a.health()).details().get("retriedTransactions"), await(b.health()).details().get("retriedTransactions"));
     await(a.close());
     await(b.close());
     await(reference.close());
+  }
+
+  @Test
+  @DisplayName("a batch chosen as a deadlock victim is retried and stored once")
+  void deadlockVictimIsRetried(Vertx vertx) throws Exception {
+    HealthStore store = await(MySqlStore.open(vertx, db.options()));
+    await(store.ingest(List.of(new Sample("a", T0, true, 1L, null, null, null),
+        new Sample("b", T0, true, 1L, null, null, null))));
+    MySQLConnectOptions o = MySqlUri.parse(db.uri());
+    if (db.password() != null) {
+      o.setPassword(db.password());
+    }
+    SqlConnection other = await(MySQLConnection.connect(vertx, o));
+    Transaction tx = await(other.begin());
+    // A heavier transaction than the batch, so InnoDB picks the batch as the victim.
+    for (int i = 0; i < 50; i++) {
+      await(other.preparedQuery("INSERT INTO custom_data (custom_key, value_json, updated_at) VALUES (?, '1', 0)")
+          .execute(Tuple.of("k" + i)));
+    }
+    await(other.query("SELECT * FROM channel_states WHERE channel_id = 'b' FOR UPDATE").execute());
+    Future<IngestResult> batch = store.ingest(List.of(new Sample("a", T0 + 1, true, 2L, null, null, null),
+        new Sample("b", T0 + 1, true, 2L, null, null, null)));
+    while (db.count("SELECT COUNT(*) FROM information_schema.INNODB_TRX WHERE trx_state = 'LOCK WAIT'") == 0) {
+      Thread.sleep(20);
+    }
+    await(other.query("SELECT * FROM channel_states WHERE channel_id = 'a' FOR UPDATE").execute());
+    await(tx.commit());
+    await(other.close());
+
+    assertThat(await(batch).accepted()).isEqualTo(2);
+    assertThat((Long) await(store.health()).details().get("retriedTransactions")).isPositive();
+    assertThat(await(store.channel("a")).orElseThrow().sampleCount()).isEqualTo(2);
+    assertThat(await(store.channel("b")).orElseThrow().sampleCount()).isEqualTo(2);
+    assertThat(db.count("SELECT COUNT(*) FROM health_samples")).isEqualTo(4);
+    await(store.close());
   }
 }

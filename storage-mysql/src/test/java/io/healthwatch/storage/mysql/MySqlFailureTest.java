@@ -36,6 +36,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @DisplayName("When the database goes away")
 class MySqlFailureTest {
   private static final long T0 = 1_764_000_000_000L;
+  private static final int BATCHES = 150 * MySqlConcurrencyTest.SCALE;
   @RegisterExtension
   final FreshDatabase fresh = new FreshDatabase();
   private MySqlTestDatabase db;
@@ -75,7 +76,7 @@ class MySqlFailureTest {
     List<List<Sample>> acknowledged = new ArrayList<>();
     List<List<Sample>> failed = new ArrayList<>();
     try {
-      for (int b = 0; b < 150; b++) {
+      for (int b = 0; b < BATCHES; b++) {
         List<Sample> batch = batch(b, 20);
         try {
           await(store.ingest(batch));
@@ -116,7 +117,7 @@ class MySqlFailureTest {
     for (List<Sample> batch : failed) {
       await(store.ingest(batch));
     }
-    assertThat(db.count("SELECT COUNT(*) FROM health_samples")).isEqualTo(150 * 20);
+    assertThat(db.count("SELECT COUNT(*) FROM health_samples")).isEqualTo(BATCHES * 20L);
     await(store.close());
   }
 

@@ -52,6 +52,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -92,6 +93,7 @@ public final class MySqlHealthStore implements HealthStore {
   private final Object publishLock = new Object();
   private final Map<String, Future<Void>> channelTails = new HashMap<>();
   private final AtomicBoolean expiring = new AtomicBoolean();
+  private final AtomicLong retries = new AtomicLong();
   private volatile boolean closed;
   private volatile boolean expiryFailing;
   private long timerId = -1;
@@ -672,7 +674,7 @@ public final class MySqlHealthStore implements HealthStore {
   public Future<StoreHealth> health() {
     StoreHealth.CacheUsage usage = new StoreHealth.CacheUsage(0, options.getMaxCachedSamplesPerChannel(), 0, 0);
     Map<String, Object> details = Map.of("backend", "mysql", "database", location, "channels", cache.size(),
-        "poolSize", poolSize);
+        "poolSize", poolSize, "retriedTransactions", retries.get());
     if (closed) {
       return Future.succeededFuture(new StoreHealth(StoreHealth.Status.DOWN, List.of("store is closed"), usage, details));
     }
@@ -734,6 +736,7 @@ public final class MySqlHealthStore implements HealthStore {
           || err instanceof ConcurrentWriteException)) {
         return Future.failedFuture(err);
       }
+      retries.incrementAndGet();
       Promise<T> retried = Promise.promise();
       long delay = 5L * attempt + ThreadLocalRandom.current().nextInt(10);
       vertx.setTimer(delay, id -> withRetry(work, attempt + 1).onComplete(retried));
