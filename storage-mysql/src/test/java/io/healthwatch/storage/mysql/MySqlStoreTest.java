@@ -24,6 +24,7 @@ import io.healthwatch.storage.mysql.impl.SqlQueries;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.sqlclient.Row;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -38,6 +39,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @DisplayName("The MySQL store on a real database")
 class MySqlStoreTest {
   private static final long T0 = 1_764_000_000_000L;
+  /** The CA that signed the test server's certificate, when the test server has TLS. */
+  private static final String CA_FILE_ENV = "HEALTHWATCH_TEST_MYSQL_CA_FILE";
   private static final String INJECTION = "'); DROP TABLE health_samples; --";
   private static final String INJECTION_2 = "\" OR 1=1; DELETE FROM channel_states; -- \\' `x`";
 
@@ -219,7 +222,7 @@ class MySqlStoreTest {
 
   @Test
   @DisplayName("sslMode=disabled connects in clear; sslMode=required connects with TLS or says clearly why not")
-  void tlsModes(Vertx vertx) {
+  void tlsModes(Vertx vertx) throws Exception {
     HealthStore clear = await(MySqlStore.open(vertx, db.options().setUri(db.uri() + "?sslMode=disabled")));
     assertThat(await(clear.health()).status()).isEqualTo(StoreHealth.Status.UP);
     await(clear.close());
@@ -230,7 +233,22 @@ class MySqlStoreTest {
     if (serverHasTls) {
       HealthStore tls = await(MySqlStore.open(vertx, required));
       assertThat(await(tls.health()).status()).isEqualTo(StoreHealth.Status.UP);
+      assertThat(await(tls.ingest(List.of(new Sample("tls", T0, true, 1L, null, null, null)))).accepted()).isOne();
       await(tls.close());
+      // A certificate from an authority the CA file does not hold is refused.
+      String untrusted = Path.of(getClass().getResource("/untrusted-ca.pem").toURI()).toString();
+      assertThatThrownBy(() -> await(MySqlStore.open(vertx,
+          db.options().setUri(db.uri() + "?sslMode=verify-ca&caFile=" + untrusted))))
+          .isInstanceOf(StorageException.class).hasMessageContaining("sslMode=verify-ca");
+      String ca = System.getenv(CA_FILE_ENV);
+      if (ca != null) {
+        for (String mode : List.of("verify-ca", "verify-identity")) {
+          HealthStore verified = await(MySqlStore.open(vertx,
+              db.options().setUri(db.uri() + "?sslMode=" + mode + "&caFile=" + ca)));
+          assertThat(await(verified.health()).status()).as(mode).isEqualTo(StoreHealth.Status.UP);
+          await(verified.close());
+        }
+      }
     } else {
       assertThatThrownBy(() -> await(MySqlStore.open(vertx, required)))
           .isInstanceOfSatisfying(StorageException.class, e -> assertThat(e.getMessage())
