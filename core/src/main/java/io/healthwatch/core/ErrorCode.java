@@ -11,6 +11,7 @@ public enum ErrorCode {
   UNAUTHORIZED("unauthorized", 401),
   FORBIDDEN("forbidden", 403),
   NOT_FOUND("not_found", 404),
+  METHOD_NOT_ALLOWED("method_not_allowed", 405),
   CONFLICT("conflict", 409),
   TOO_LARGE("too_large", 413),
   UNSUPPORTED_MEDIA_TYPE("unsupported_media_type", 415),

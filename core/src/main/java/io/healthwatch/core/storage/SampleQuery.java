@@ -5,8 +5,8 @@ package io.healthwatch.core.storage;
  * first for {@link SortOrder#DESC}. Ties on timestamp are ordered by probe id.
  */
 public record SampleQuery(long from, long to, int limit, SortOrder order) {
-  public static final int DEFAULT_LIMIT = 100;
-  public static final int MAX_LIMIT = 10_000;
+  public static final int DEFAULT_LIMIT = io.healthwatch.core.Limits.DEFAULT_QUERY_LIMIT;
+  public static final int MAX_LIMIT = io.healthwatch.core.Limits.MAX_QUERY_LIMIT;
 
   public SampleQuery {
     if (from > to) {
