@@ -16,7 +16,6 @@ import io.healthwatch.core.storage.SampleQuery;
 import io.healthwatch.core.storage.StoreOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.healthwatch.storage.mysql.impl.MySqlUri;
 import io.vertx.mysqlclient.MySQLConnection;
 import io.vertx.mysqlclient.MySQLConnectOptions;
 import io.vertx.sqlclient.SqlConnection;
@@ -141,10 +140,7 @@ class MySqlConcurrencyTest {
     HealthStore store = await(MySqlStore.open(vertx, db.options()));
     await(store.ingest(List.of(new Sample("a", T0, true, 1L, null, null, null),
         new Sample("b", T0, true, 1L, null, null, null))));
-    MySQLConnectOptions o = MySqlUri.parse(db.uri());
-    if (db.password() != null) {
-      o.setPassword(db.password());
-    }
+    MySQLConnectOptions o = db.connectOptions();
     SqlConnection other = await(MySQLConnection.connect(vertx, o));
     Transaction tx = await(other.begin());
     // A heavier transaction than the batch, so InnoDB picks the batch as the victim.

@@ -5,7 +5,6 @@ import static io.healthwatch.storage.mysql.MySqlTestDatabase.await;
 import io.healthwatch.core.model.Reason;
 import io.healthwatch.core.model.Sample;
 import io.healthwatch.core.storage.HealthStore;
-import io.healthwatch.storage.mysql.impl.MySqlUri;
 import io.healthwatch.storage.mysql.impl.SqlQueries;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -36,10 +35,7 @@ public final class MySqlIngestBench {
     try (MySqlTestDatabase db = MySqlTestDatabase.create()) {
       HealthStore store = await(MySqlStore.open(vertx, db.options().setPoolSize(8)));
       db.sql("CREATE TABLE bench_plain LIKE health_samples");
-      MySQLConnectOptions o = MySqlUri.parse(db.uri());
-      if (db.password() != null) {
-        o.setPassword(db.password());
-      }
+      MySQLConnectOptions o = db.connectOptions();
       Pool plain = MySQLBuilder.pool().with(new PoolOptions().setMaxSize(8)).connectingTo(o).using(vertx).build();
       String insert = SqlQueries.insertSamples(BATCH).replace("health_samples", "bench_plain");
       System.out.println("innodb_flush_log_at_trx_commit = "

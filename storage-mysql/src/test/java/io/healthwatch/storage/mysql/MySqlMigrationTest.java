@@ -9,7 +9,6 @@ import io.healthwatch.core.storage.HealthStore;
 import io.healthwatch.core.storage.SampleQuery;
 import io.healthwatch.core.storage.StorageException;
 import io.healthwatch.storage.mysql.impl.Migrations;
-import io.healthwatch.storage.mysql.impl.MySqlUri;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
@@ -53,10 +52,7 @@ class MySqlMigrationTest {
   }
 
   private Pool pool(Vertx vertx) {
-    MySQLConnectOptions o = MySqlUri.parse(db.uri());
-    if (db.password() != null) {
-      o.setPassword(db.password());
-    }
+    MySQLConnectOptions o = db.connectOptions();
     return MySQLBuilder.pool().with(new PoolOptions().setMaxSize(2)).connectingTo(o).using(vertx).build();
   }
 

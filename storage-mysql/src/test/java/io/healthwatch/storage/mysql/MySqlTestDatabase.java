@@ -176,15 +176,21 @@ public final class MySqlTestDatabase implements AutoCloseable {
     return o;
   }
 
+  /** Connect options of this database, password included, for clients outside a store. */
+  public MySQLConnectOptions connectOptions() {
+    MySQLConnectOptions o = new MySQLConnectOptions().setHost(on.host()).setPort(on.port()).setUser(on.user())
+        .setDatabase(name).setCharset("utf8mb4");
+    if (on.password() != null) {
+      o.setPassword(on.password());
+    }
+    return o;
+  }
+
   /** Runs one statement in this database outside any store and waits for its rows. */
   public synchronized List<Row> sql(String sql, Object... params) {
     if (pool == null) {
-      MySQLConnectOptions o = new MySQLConnectOptions().setHost(on.host()).setPort(on.port()).setUser(on.user())
-          .setDatabase(name).setCharset("utf8mb4");
-      if (on.password() != null) {
-        o.setPassword(on.password());
-      }
-      pool = MySQLBuilder.pool().with(new PoolOptions().setMaxSize(2)).connectingTo(o).using(on.vertx()).build();
+      pool = MySQLBuilder.pool().with(new PoolOptions().setMaxSize(2)).connectingTo(connectOptions())
+          .using(on.vertx()).build();
     }
     List<Row> out = new ArrayList<>();
     var rows = params.length == 0
