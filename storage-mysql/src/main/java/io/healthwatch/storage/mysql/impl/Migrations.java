@@ -1,0 +1,100 @@
+package io.healthwatch.storage.mysql.impl;
+
+import io.healthwatch.core.storage.StorageException;
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import java.util.List;
+
+/**
+ * Brings the schema up to date at start. Each migration is applied once, in order, and recorded in
+ * {@code schema_version}. The whole step runs on one connection holding the named lock {@code
+ * healthwatch_migrate}, so servers that start together migrate one after the other; the later
+ * ones find nothing to do. DDL commits by itself in MySQL, so every step is also safe to repeat
+ * after a crash between a step and the version row.
+ */
+public final class Migrations {
+  private static final int LOCK_WAIT_SECONDS = 30;
+
+  /** One schema version: its statements and, for a step that cannot say IF NOT EXISTS, an index to check. */
+  record Migration(int version, String description, List<Step> steps) {}
+
+  record Step(String sql, String table, String index) {
+    static Step always(String sql) {
+      return new Step(sql, null, null);
+    }
+  }
+
+  static final List<Migration> ALL = List.of(
+      new Migration(1, "samples, channel states, outages, custom values",
+          SqlQueries.V1.stream().map(Step::always).toList()),
+      new Migration(2, "watch sessions; time index on samples",
+          List.of(Step.always(SqlQueries.V2_WATCH_SESSIONS),
+              new Step(SqlQueries.V2_SAMPLES_TIME_INDEX, "health_samples", "idx_samples_time"))));
+
+  /** The version a fully migrated database has. */
+  public static final int LATEST = 2;
+
+  private Migrations() {}
+
+  /** Applies every missing migration up to the latest. */
+  public static Future<Integer> run(Pool pool, long now) {
+    return run(pool, LATEST, now);
+  }
+
+  /** Applies every missing migration up to {@code target} (tests create older schemas with it). */
+  public static Future<Integer> run(Pool pool, int target, long now) {
+    return pool.getConnection().compose(conn -> conn.preparedQuery(SqlQueries.MIGRATION_LOCK)
+        .execute(Tuple.of(LOCK_WAIT_SECONDS))
+        .compose(rows -> {
+          Number granted = (Number) rows.iterator().next().getValue("granted");
+          if (granted == null || granted.intValue() != 1) {
+            return Future.failedFuture(StorageException.unavailable(
+                "another server held the schema migration lock for " + LOCK_WAIT_SECONDS + " s", null));
+          }
+          return migrateLocked(conn, target, now)
+              .eventually(() -> conn.query(SqlQueries.MIGRATION_UNLOCK).execute());
+        })
+        .eventually(conn::close));
+  }
+
+  private static Future<Integer> migrateLocked(SqlConnection conn, int target, long now) {
+    return conn.query(SqlQueries.CREATE_SCHEMA_VERSION).execute()
+        .compose(v -> conn.query(SqlQueries.SCHEMA_VERSION).execute())
+        .compose(rows -> {
+          int current = rows.iterator().next().getInteger("version");
+          if (current > LATEST) {
+            return Future.failedFuture(StorageException.unavailable("the database schema is at version " + current
+                + ", newer than this server knows (" + LATEST + "); upgrade the server", null));
+          }
+          Future<Integer> chain = Future.succeededFuture(current);
+          for (Migration m : ALL) {
+            if (m.version() > current && m.version() <= target) {
+              chain = chain.compose(v -> apply(conn, m, now));
+            }
+          }
+          return chain;
+        });
+  }
+
+  private static Future<Integer> apply(SqlConnection conn, Migration m, long now) {
+    Future<Void> chain = Future.succeededFuture();
+    for (Step step : m.steps()) {
+      chain = chain.compose(v -> applyStep(conn, step));
+    }
+    return chain
+        .compose(v -> conn.preparedQuery(SqlQueries.RECORD_VERSION).execute(Tuple.of(m.version(), m.description(), now)))
+        .map(m.version());
+  }
+
+  private static Future<Void> applyStep(SqlConnection conn, Step step) {
+    if (step.index() == null) {
+      return conn.query(step.sql()).execute().mapEmpty();
+    }
+    return conn.preparedQuery(SqlQueries.INDEX_EXISTS).execute(Tuple.of(step.table(), step.index()))
+        .compose(rows -> rows.iterator().next().getLong("found") > 0
+            ? Future.succeededFuture()
+            : conn.query(step.sql()).execute().mapEmpty());
+  }
+}

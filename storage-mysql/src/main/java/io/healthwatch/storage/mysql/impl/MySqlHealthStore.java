@@ -1,0 +1,803 @@
+package io.healthwatch.storage.mysql.impl;
+
+import io.healthwatch.core.model.ChannelState;
+import io.healthwatch.core.model.IngestResult;
+import io.healthwatch.core.model.Outage;
+import io.healthwatch.core.model.Sample;
+import io.healthwatch.core.model.StoreEvent;
+import io.healthwatch.core.model.WatchChannelStats;
+import io.healthwatch.core.model.WatchSession;
+import io.healthwatch.core.model.WindowStats;
+import io.healthwatch.core.rules.ChannelRules;
+import io.healthwatch.core.rules.Ids;
+import io.healthwatch.core.rules.WatchRules;
+import io.healthwatch.core.storage.HealthStore;
+import io.healthwatch.core.storage.OutageQuery;
+import io.healthwatch.core.storage.RetentionResult;
+import io.healthwatch.core.storage.SampleQuery;
+import io.healthwatch.core.storage.SortOrder;
+import io.healthwatch.core.storage.StorageException;
+import io.healthwatch.core.storage.StoreHealth;
+import io.healthwatch.core.storage.StoreOptions;
+import io.healthwatch.storage.mysql.MySqlStoreOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.mysqlclient.MySQLBuilder;
+import io.vertx.mysqlclient.MySQLConnectOptions;
+import io.vertx.mysqlclient.SslMode;
+import io.vertx.sqlclient.DatabaseException;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * The MySQL implementation of {@link HealthStore}.
+ *
+ * <p>A batch is one transaction: the rows of its channels are created if missing and locked in
+ * channel-id order, the stored identities among its samples are looked up under those locks, the
+ * fresh samples are inserted and the channel rules applied to the locked states and open outages.
+ * The row locks serialise every writer of a channel, also across servers sharing the database.
+ * Within one store, batches that share a channel also queue locally, so their events reach the
+ * listeners in commit order.
+ *
+ * <p>Channel states are cached (one entry per channel, never samples) so that the channel list
+ * still answers while the database is away.
+ */
+public final class MySqlHealthStore implements HealthStore {
+  private static final System.Logger LOG = System.getLogger(MySqlHealthStore.class.getName());
+  private static final int INSERT_CHUNK = 500;
+  private static final int LOOKUP_CHUNK = 1_000;
+  /** Channels per state update: 21 parameters each, well below the 65,535 of a statement. */
+  private static final int STATE_CHUNK = 250;
+  private static final int MAX_ATTEMPTS = 6;
+  private static final int ER_DUP_ENTRY = 1062;
+  private static final int ER_LOCK_WAIT_TIMEOUT = 1205;
+  private static final int ER_LOCK_DEADLOCK = 1213;
+
+  private final Vertx vertx;
+  private final Pool pool;
+  private final StoreOptions options;
+  private final ChannelRules rules;
+  private final String location;
+  private final String secret;
+  private final long healthTimeoutMs;
+  private final int poolSize;
+  private final ConcurrentSkipListMap<String, ChannelState> cache = new ConcurrentSkipListMap<>();
+  private final List<Consumer<StoreEvent>> listeners = new CopyOnWriteArrayList<>();
+  private final Object publishLock = new Object();
+  private final Map<String, Future<Void>> channelTails = new HashMap<>();
+  private final AtomicBoolean expiring = new AtomicBoolean();
+  private final AtomicLong retries = new AtomicLong();
+  private volatile boolean closed;
+  private volatile boolean expiryFailing;
+  private long timerId = -1;
+
+  private MySqlHealthStore(Vertx vertx, Pool pool, MySqlStoreOptions o, MySQLConnectOptions connect) {
+    this.vertx = vertx;
+    this.pool = pool;
+    this.options = new StoreOptions(o.getStoreOptions());
+    this.rules = new ChannelRules(options.getOutageThreshold());
+    this.location = MySqlUri.describe(connect);
+    this.secret = connect.getPassword();
+    this.healthTimeoutMs = o.getHealthTimeoutMs();
+    this.poolSize = o.getPoolSize();
+  }
+
+  /** Connects, migrates the schema and loads the channel states. */
+  public static Future<MySqlHealthStore> open(Vertx vertx, MySqlStoreOptions o) {
+    MySQLConnectOptions connect;
+    try {
+      connect = MySqlUri.parse(o.getUri());
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
+    char[] password = o.getPassword();
+    if (password != null && password.length > 0) {
+      connect.setPassword(new String(password));
+    }
+    connect.setCachePreparedStatements(true).setPreparedStatementCacheMaxSize(128);
+    int timeout = (int) Math.max(1, Math.min(Integer.MAX_VALUE, o.getConnectTimeoutMs()));
+    PoolOptions poolOptions = new PoolOptions()
+        .setMaxSize(o.getPoolSize())
+        .setConnectionTimeout(timeout)
+        .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS)
+        .setIdleTimeout(5)
+        .setIdleTimeoutUnit(TimeUnit.MINUTES)
+        .setName("healthwatch-mysql-" + Ids.next(System.currentTimeMillis()));
+    Pool pool = MySQLBuilder.pool()
+        .with(poolOptions)
+        .with(new NetClientOptions().setConnectTimeout(timeout).setTcpKeepAlive(true))
+        .connectingTo(connect)
+        .using(vertx)
+        .build();
+    MySqlHealthStore store = new MySqlHealthStore(vertx, pool, o, connect);
+    return Migrations.run(pool, store.options.getClock().millis())
+        .compose(version -> store.loadStates())
+        .map(v -> store.start())
+        .recover(err -> pool.close().transform(ignored -> Future.failedFuture(
+            store.failure("opening the MySQL store" + tlsHint(connect.getSslMode()), err))));
+  }
+
+  /** TLS refused by the server shows up as a bare handshake error; say what was asked for. */
+  private static String tlsHint(SslMode mode) {
+    return mode == SslMode.DISABLED || mode == SslMode.PREFERRED ? ""
+        : " with TLS (sslMode=" + mode.name().toLowerCase(Locale.ROOT).replace('_', '-')
+            + ": the server must offer TLS, and for verify-ca/verify-identity present a certificate the CA file trusts)";
+  }
+
+  private MySqlHealthStore start() {
+    timerId = vertx.setPeriodic(1_000, id -> expireOnTimer());
+    return this;
+  }
+
+  private Future<Void> loadStates() {
+    return pool.query(SqlQueries.ALL_STATES).execute().map(rows -> {
+      rows.forEach(r -> remember(Rows.state(r)));
+      return null;
+    });
+  }
+
+  @Override
+  public void addListener(Consumer<StoreEvent> listener) {
+    listeners.add(listener);
+  }
+
+  // ---- ingestion -----------------------------------------------------------------------------
+
+  private record Applied(int fresh, ChannelRules.Batch batch) {}
+
+  @Override
+  public Future<IngestResult> ingest(List<Sample> batch) {
+    if (closed) {
+      return closedFuture();
+    }
+    List<Sample> unique = new ArrayList<>(batch.size());
+    Set<Sample.SampleKey> seen = new HashSet<>();
+    for (Sample s : batch) {
+      if (seen.add(s.key())) {
+        unique.add(s);
+      }
+    }
+    if (unique.isEmpty()) {
+      return Future.succeededFuture(new IngestResult(0, batch.size(), List.of()));
+    }
+    TreeSet<String> channelIds = new TreeSet<>();
+    unique.forEach(s -> channelIds.add(s.channelId()));
+    List<String> ordered = List.copyOf(channelIds);
+    return serialized(ordered, () -> withRetry(() -> pool.withTransaction(conn -> ingestTx(conn, unique, ordered)), 1)
+        .map(applied -> {
+          applied.batch().states().values().forEach(this::remember);
+          IngestResult result = new IngestResult(applied.fresh(), batch.size() - applied.fresh(),
+              applied.batch().events());
+          publish(result.events());
+          return result;
+        }))
+        .recover(err -> Future.failedFuture(failure("storing samples", err)));
+  }
+
+  private Future<Applied> ingestTx(SqlConnection conn, List<Sample> unique, List<String> channelIds) {
+    Tuple ids = Tuple.from(channelIds);
+    return conn.preparedQuery(SqlQueries.ensureChannelRows(channelIds.size())).execute(ids)
+        .compose(v -> conn.preparedQuery(SqlQueries.lockChannelStates(channelIds.size())).execute(ids))
+        .compose(rows -> {
+          Map<String, ChannelState> states = new HashMap<>();
+          rows.forEach(r -> {
+            ChannelState s = Rows.state(r);
+            states.put(s.channelId(), s);
+          });
+          List<String> openIds = states.values().stream().map(ChannelState::openOutageId)
+              .filter(Objects::nonNull).toList();
+          return lockOutages(conn, openIds)
+              .compose(outages -> storedIdentities(conn, unique, states)
+                  .compose(stored -> {
+                    List<Sample> fresh = unique.stream().filter(s -> !stored.contains(s.key())).toList();
+                    ChannelRules.Batch applied = rules.applyAll(fresh, states::get, outages::get);
+                    return insertSamples(conn, fresh, 0, 0)
+                        .compose(v -> updateStates(conn, applied.states().values()))
+                        .compose(v -> writeOutages(conn, applied.outages().values(), outages.keySet()))
+                        .map(v -> new Applied(fresh.size(), applied));
+                  }));
+        });
+  }
+
+  private Future<Map<String, Outage>> lockOutages(SqlConnection conn, List<String> openIds) {
+    if (openIds.isEmpty()) {
+      return Future.succeededFuture(Map.of());
+    }
+    return conn.preparedQuery(SqlQueries.lockOutages(openIds.size())).execute(Tuple.from(openIds)).map(rows -> {
+      Map<String, Outage> out = new HashMap<>();
+      rows.forEach(r -> {
+        Outage o = Rows.outage(r);
+        out.put(o.id(), o);
+      });
+      return out;
+    });
+  }
+
+  /**
+   * The identities among {@code unique} that are stored already. A channel's stored samples are
+   * never newer than its {@code lastSampleAt}, so only samples at or before it are looked up; in
+   * live ingestion that is none.
+   */
+  private Future<Set<Sample.SampleKey>> storedIdentities(SqlConnection conn, List<Sample> unique,
+      Map<String, ChannelState> states) {
+    Map<String, TreeSet<Long>> lookups = new TreeMap<>();
+    for (Sample s : unique) {
+      ChannelState state = states.get(s.channelId());
+      if (state != null && state.lastSampleAt() != null && s.timestamp() <= state.lastSampleAt()) {
+        lookups.computeIfAbsent(s.channelId(), k -> new TreeSet<>()).add(s.timestamp());
+      }
+    }
+    Set<Sample.SampleKey> stored = new HashSet<>();
+    Future<Void> chain = Future.succeededFuture();
+    List<Integer> shape = new ArrayList<>();
+    List<Object> params = new ArrayList<>();
+    for (Map.Entry<String, TreeSet<Long>> e : lookups.entrySet()) {
+      List<Long> timestamps = List.copyOf(e.getValue());
+      for (int from = 0; from < timestamps.size(); from += LOOKUP_CHUNK) {
+        List<Long> part = timestamps.subList(from, Math.min(timestamps.size(), from + LOOKUP_CHUNK));
+        if (params.size() + part.size() + 1 > LOOKUP_CHUNK + 1) {
+          chain = lookUp(conn, chain, List.copyOf(shape), List.copyOf(params), stored);
+          shape.clear();
+          params.clear();
+        }
+        shape.add(part.size());
+        params.add(e.getKey());
+        params.addAll(part);
+      }
+    }
+    if (!shape.isEmpty()) {
+      chain = lookUp(conn, chain, shape, params, stored);
+    }
+    return chain.map(stored);
+  }
+
+  private static Future<Void> lookUp(SqlConnection conn, Future<Void> after, List<Integer> shape, List<Object> params,
+      Set<Sample.SampleKey> into) {
+    return after.compose(v -> conn.preparedQuery(SqlQueries.existingIdentities(shape)).execute(Tuple.from(params))
+        .map(rows -> {
+          rows.forEach(r -> into.add(new Sample.SampleKey(r.getString("channel_id"), r.getString("probe_id"),
+              r.getLong("timestamp"))));
+          return null;
+        }));
+  }
+
+  private Future<Void> insertSamples(SqlConnection conn, List<Sample> fresh, int from, int inserted) {
+    if (from >= fresh.size()) {
+      if (inserted != fresh.size()) {
+        return Future.failedFuture(new ConcurrentWriteException(fresh.size() - inserted));
+      }
+      return Future.succeededFuture();
+    }
+    List<Sample> chunk = fresh.subList(from, Math.min(fresh.size(), from + INSERT_CHUNK));
+    List<Object> params = new ArrayList<>(chunk.size() * 7);
+    chunk.forEach(s -> Rows.addSample(params, s));
+    return conn.preparedQuery(SqlQueries.insertSamples(chunk.size())).execute(Tuple.from(params))
+        .compose(rows -> insertSamples(conn, fresh, from + chunk.size(), inserted + rows.rowCount()));
+  }
+
+  private Future<Void> updateStates(SqlConnection conn, Collection<ChannelState> states) {
+    List<ChannelState> all = List.copyOf(states);
+    Future<Void> chain = Future.succeededFuture();
+    for (int from = 0; from < all.size(); from += STATE_CHUNK) {
+      List<ChannelState> chunk = all.subList(from, Math.min(all.size(), from + STATE_CHUNK));
+      List<Object[]> values = chunk.stream().map(Rows::stateValues).toList();
+      List<Object> params = new ArrayList<>(chunk.size() * 21);
+      for (int c = 0; c < SqlQueries.STATE_UPDATE_COLUMNS.size(); c++) {
+        for (int i = 0; i < chunk.size(); i++) {
+          params.add(chunk.get(i).channelId());
+          params.add(values.get(i)[c]);
+        }
+      }
+      chunk.forEach(s -> params.add(s.channelId()));
+      chain = chain.compose(v -> conn.preparedQuery(SqlQueries.updateStates(chunk.size()))
+          .execute(Tuple.from(params)).mapEmpty());
+    }
+    return chain;
+  }
+
+  private Future<Void> writeOutages(SqlConnection conn, Collection<Outage> touched, Set<String> stored) {
+    List<Tuple> inserts = new ArrayList<>();
+    List<Tuple> updates = new ArrayList<>();
+    for (Outage o : touched) {
+      if (stored.contains(o.id())) {
+        updates.add(Rows.outageUpdate(o));
+      } else {
+        inserts.add(Rows.outageInsert(o));
+      }
+    }
+    Future<Void> done = Future.succeededFuture();
+    if (!inserts.isEmpty()) {
+      done = done.compose(v -> conn.preparedQuery(SqlQueries.INSERT_OUTAGE).executeBatch(inserts).mapEmpty());
+    }
+    if (!updates.isEmpty()) {
+      done = done.compose(v -> conn.preparedQuery(SqlQueries.UPDATE_OUTAGE).executeBatch(updates).mapEmpty());
+    }
+    return done;
+  }
+
+  /** A sample that the identity lookup did not see was stored by a writer not holding the row locks. */
+  static final class ConcurrentWriteException extends RuntimeException {
+    ConcurrentWriteException(int missing) {
+      super(missing + " sample(s) of the batch were stored concurrently; retrying the batch");
+    }
+  }
+
+  // ---- reads ---------------------------------------------------------------------------------
+
+  @Override
+  public Future<List<ChannelState>> channels() {
+    if (closed) {
+      return Future.succeededFuture(List.copyOf(cache.values()));
+    }
+    return pool.query(SqlQueries.ALL_STATES).execute()
+        .map(rows -> {
+          List<ChannelState> states = Rows.list(rows, Rows::state);
+          states.forEach(this::remember);
+          return states;
+        })
+        .recover(err -> {
+          LOG.log(System.Logger.Level.DEBUG, "channel list answered from the cache: " + describe(err));
+          return Future.succeededFuture(List.copyOf(cache.values()));
+        });
+  }
+
+  @Override
+  public Future<Optional<ChannelState>> channel(String channelId) {
+    if (closed) {
+      return Future.succeededFuture(Optional.ofNullable(cache.get(channelId)));
+    }
+    return pool.preparedQuery(SqlQueries.ONE_STATE).execute(Tuple.of(channelId))
+        .map(rows -> {
+          Optional<ChannelState> state = first(rows).map(Rows::state);
+          state.ifPresent(this::remember);
+          return state;
+        })
+        .recover(err -> Future.succeededFuture(Optional.ofNullable(cache.get(channelId))));
+  }
+
+  /** Keeps the newest state of a channel; sample counts only grow, so they tell which is newer. */
+  private void remember(ChannelState s) {
+    if (s.sampleCount() > 0) {
+      cache.merge(s.channelId(), s, (old, fresh) -> fresh.sampleCount() >= old.sampleCount() ? fresh : old);
+    }
+  }
+
+  @Override
+  public Future<List<Sample>> samples(String channelId, SampleQuery q) {
+    String sql = q.order() == SortOrder.ASC ? SqlQueries.WINDOW_ASC : SqlQueries.WINDOW_DESC;
+    return read("reading samples", () -> pool.preparedQuery(sql)
+        .execute(Tuple.of(channelId, q.from(), q.to(), q.limit()))
+        .map(rows -> Rows.list(rows, Rows::sample)));
+  }
+
+  @Override
+  public Future<WindowStats> stats(String channelId, long from, long to) {
+    return read("computing statistics", () -> pool.withTransaction(conn -> tallies(conn,
+        SqlQueries.WINDOW_COUNTS, SqlQueries.WINDOW_PERCENTILES, Tuple.of(channelId, from, to)))
+        .map(tallies -> tallies.getOrDefault(channelId, new Tally()).toWindowStats(channelId, from, to)));
+  }
+
+  /** Counts and percentile latencies per channel, read in one snapshot. */
+  private static Future<Map<String, Tally>> tallies(SqlConnection conn, String countsSql, String percentilesSql,
+      Tuple params) {
+    return conn.preparedQuery(countsSql).execute(params)
+        .compose(counts -> conn.preparedQuery(percentilesSql).execute(params).map(ranked -> {
+          Map<String, Tally> out = new HashMap<>();
+          for (Row r : counts) {
+            Tally t = out.computeIfAbsent(r.getString("channel_id"), k -> new Tally());
+            t.samples = r.getLong("samples");
+            t.successes = r.getLong("successes");
+          }
+          for (Row r : ranked) {
+            Tally t = out.computeIfAbsent(r.getString("channel_id"), k -> new Tally());
+            t.latencies = r.getLong("n");
+            t.byRank.put(r.getLong("rn"), r.getLong("latency_ms"));
+          }
+          return out;
+        }));
+  }
+
+  /** Statistics of one channel, with the same rounding and nearest-rank rule as {@code StatsAccumulator}. */
+  private static final class Tally {
+    long samples;
+    long successes;
+    long latencies;
+    final Map<Long, Long> byRank = new HashMap<>();
+
+    Double availability() {
+      return samples == 0 ? null : Math.round(successes * 10_000.0 / samples) / 10_000.0;
+    }
+
+    Long percentile(int p) {
+      return latencies == 0 ? null : byRank.get(Math.max(1, (p * latencies + 99) / 100));
+    }
+
+    WindowStats toWindowStats(String channelId, long from, long to) {
+      return new WindowStats(channelId, from, to, samples, successes, samples - successes, availability(),
+          percentile(50), percentile(95), percentile(99));
+    }
+
+    WatchChannelStats toWatchStats(long outages) {
+      return new WatchChannelStats(samples, successes, samples - successes, availability(), percentile(50),
+          percentile(95), outages);
+    }
+  }
+
+  @Override
+  public Future<List<Outage>> outages(OutageQuery q) {
+    List<Object> params = new ArrayList<>(4);
+    if (q.channelId() != null) {
+      params.add(q.channelId());
+    }
+    params.add(q.from());
+    params.add(q.to());
+    params.add(q.limit());
+    return read("reading outages", () -> pool.preparedQuery(SqlQueries.outages(q.channelId() != null, q.open()))
+        .execute(Tuple.from(params))
+        .map(rows -> Rows.list(rows, Rows::outage)));
+  }
+
+  @Override
+  public Future<Optional<Outage>> outage(String outageId) {
+    return read("reading an outage", () -> pool.preparedQuery(SqlQueries.ONE_OUTAGE).execute(Tuple.of(outageId))
+        .map(rows -> first(rows).map(Rows::outage)));
+  }
+
+  // ---- watches -------------------------------------------------------------------------------
+
+  @Override
+  public Future<WatchSession> startWatch(long durationMs, List<String> watched) {
+    if (closed) {
+      return closedFuture();
+    }
+    return expireDue()
+        .compose(v -> pool.query(SqlQueries.ACTIVE_WATCH).execute())
+        .compose(rows -> {
+          Optional<WatchSession> active = first(rows).map(Rows::watch);
+          if (active.isPresent()) {
+            return Future.failedFuture(StorageException.conflict("a watch is already active: " + active.get().id()));
+          }
+          long now = options.getClock().millis();
+          WatchSession w = new WatchSession(Ids.next(now), now, now + durationMs, null, watched, Map.of());
+          return pool.preparedQuery(SqlQueries.INSERT_WATCH)
+              .execute(Tuple.of(w.id(), w.startedAt(), w.endsAt(), Rows.json(w.channels())))
+              .recover(err -> Future.failedFuture(isError(err, ER_DUP_ENTRY)
+                  ? StorageException.conflict("a watch is already active") : err))
+              .compose(inserted -> withStats(w));
+        })
+        .map(started -> {
+          publish(List.of(new StoreEvent.WatchChanged(started)));
+          return started;
+        })
+        .recover(err -> Future.failedFuture(failure("starting a watch", err)));
+  }
+
+  @Override
+  public Future<Optional<WatchSession>> currentWatch() {
+    return read("reading the watch", () -> expireDue()
+        .compose(v -> activeWatch())
+        .compose(active -> active.isEmpty()
+            ? Future.succeededFuture(Optional.<WatchSession>empty())
+            : withStats(active.get()).map(Optional::of)));
+  }
+
+  @Override
+  public Future<Optional<WatchSession>> stopWatch() {
+    if (closed) {
+      return closedFuture();
+    }
+    return expireDue()
+        .compose(v -> activeWatch())
+        .compose(active -> active.isEmpty()
+            ? Future.succeededFuture(Optional.<WatchSession>empty())
+            : archive(active.get(), options.getClock().millis()))
+        .recover(err -> Future.failedFuture(failure("stopping the watch", err)));
+  }
+
+  @Override
+  public Future<List<WatchSession>> watches(int limit) {
+    int n = Math.max(0, Math.min(limit, options.getMaxArchivedWatches()));
+    if (n == 0) {
+      return Future.succeededFuture(List.of());
+    }
+    return read("reading watches", () -> expireDue()
+        .compose(v -> pool.preparedQuery(SqlQueries.ARCHIVED_WATCHES).execute(Tuple.of(n)))
+        .map(rows -> Rows.list(rows, Rows::watch)));
+  }
+
+  private Future<Optional<WatchSession>> activeWatch() {
+    return pool.query(SqlQueries.ACTIVE_WATCH).execute().map(rows -> first(rows).map(Rows::watch));
+  }
+
+  /** Archives the active watch if its planned end has passed, ended at that planned end. */
+  private Future<Void> expireDue() {
+    long now = options.getClock().millis();
+    return activeWatch().compose(active -> active.isPresent() && now >= active.get().endsAt()
+        ? archive(active.get(), active.get().endsAt()).mapEmpty()
+        : Future.succeededFuture());
+  }
+
+  private void expireOnTimer() {
+    if (closed || !expiring.compareAndSet(false, true)) {
+      return;
+    }
+    expireDue().onComplete(ar -> {
+      expiring.set(false);
+      if (ar.failed() && !closed && !expiryFailing) {
+        LOG.log(System.Logger.Level.WARNING, "cannot check for an ended watch: " + describe(ar.cause()));
+      }
+      expiryFailing = ar.failed();
+    });
+  }
+
+  /**
+   * Archives a watch with its final statistics. Only the server whose conditional update wins
+   * archives it and publishes the event; the others get empty.
+   */
+  private Future<Optional<WatchSession>> archive(WatchSession active, long endedAt) {
+    return withStats(active.endedAt(endedAt)).compose(ended -> pool.preparedQuery(SqlQueries.ARCHIVE_WATCH)
+        .execute(Tuple.of(endedAt, Rows.json(ended.stats()), ended.id()))
+        .compose(rows -> {
+          if (rows.rowCount() == 0) {
+            return Future.succeededFuture(Optional.<WatchSession>empty());
+          }
+          publish(List.of(new StoreEvent.WatchChanged(ended)));
+          return trimWatchHistory().transform(ar -> {
+            if (ar.failed()) {
+              LOG.log(System.Logger.Level.WARNING, "cannot trim the watch history: " + describe(ar.cause()));
+            }
+            return Future.succeededFuture(Optional.of(ended));
+          });
+        }));
+  }
+
+  private Future<Void> trimWatchHistory() {
+    return pool.preparedQuery(SqlQueries.WATCHES_BEYOND_HISTORY).execute(Tuple.of(options.getMaxArchivedWatches()))
+        .compose(rows -> {
+          List<Tuple> ids = Rows.list(rows, r -> Tuple.of(r.getString("id")));
+          return ids.isEmpty() ? Future.succeededFuture()
+              : pool.preparedQuery(SqlQueries.DELETE_WATCH).executeBatch(ids).mapEmpty();
+        });
+  }
+
+  private Future<WatchSession> withStats(WatchSession w) {
+    long end = WatchRules.windowEnd(w);
+    Future<List<String>> covered = w.channels().isEmpty()
+        ? pool.query(SqlQueries.CHANNEL_IDS).execute().map(rows -> Rows.list(rows, r -> r.getString("channel_id")))
+        : Future.succeededFuture(w.channels());
+    return covered.compose(channels -> pool.withTransaction(conn -> tallies(conn, SqlQueries.RANGE_COUNTS,
+            SqlQueries.RANGE_PERCENTILES, Tuple.of(w.startedAt(), end))
+        .compose(tallies -> conn.preparedQuery(SqlQueries.OUTAGES_CONFIRMED_PER_CHANNEL)
+            .execute(Tuple.of(w.startedAt(), end))
+            .map(rows -> {
+              Map<String, Long> outages = new HashMap<>();
+              rows.forEach(r -> outages.put(r.getString("channel_id"), r.getLong("outages")));
+              Map<String, WatchChannelStats> stats = new LinkedHashMap<>();
+              for (String c : channels) {
+                stats.put(c, tallies.getOrDefault(c, new Tally()).toWatchStats(outages.getOrDefault(c, 0L)));
+              }
+              return w.withStats(stats);
+            }))));
+  }
+
+  // ---- custom values, deletion, retention ----------------------------------------------------
+
+  @Override
+  public Future<Void> putCustom(String key, String json) {
+    long now = options.getClock().millis();
+    return write("storing a custom value", () -> pool.preparedQuery(SqlQueries.PUT_CUSTOM)
+        .execute(Tuple.of(key, json, now, json, now)).mapEmpty());
+  }
+
+  @Override
+  public Future<Optional<String>> custom(String key) {
+    return read("reading a custom value", () -> pool.preparedQuery(SqlQueries.GET_CUSTOM).execute(Tuple.of(key))
+        .map(rows -> first(rows).map(r -> r.getString("value_json"))));
+  }
+
+  @Override
+  public Future<Boolean> deleteCustom(String key) {
+    return write("deleting a custom value", () -> pool.preparedQuery(SqlQueries.DELETE_CUSTOM)
+        .execute(Tuple.of(key)).map(rows -> rows.rowCount() > 0));
+  }
+
+  @Override
+  public Future<Boolean> deleteChannel(String channelId) {
+    if (closed) {
+      return closedFuture();
+    }
+    Tuple id = Tuple.of(channelId);
+    return serialized(List.of(channelId), () -> withRetry(() -> pool.withTransaction(conn ->
+        conn.preparedQuery(SqlQueries.LOCK_ONE_STATE).execute(id).compose(rows -> {
+          Optional<Row> row = first(rows);
+          if (row.isEmpty()) {
+            return Future.succeededFuture(false);
+          }
+          boolean known = row.get().getLong("sample_count") > 0;
+          return conn.preparedQuery(SqlQueries.DELETE_CHANNEL_SAMPLES).execute(id)
+              .compose(v -> conn.preparedQuery(SqlQueries.DELETE_CHANNEL_OUTAGES).execute(id))
+              .compose(v -> conn.preparedQuery(SqlQueries.DELETE_STATE).execute(id))
+              .map(known);
+        })), 1)
+        .map(deleted -> {
+          cache.remove(channelId);
+          return deleted;
+        }))
+        .recover(err -> Future.failedFuture(failure("deleting a channel", err)));
+  }
+
+  @Override
+  public Future<RetentionResult> applyRetention(long cutoff) {
+    return write("applying retention", () -> deleteOlder(cutoff, 0).map(removed -> new RetentionResult(cutoff, removed)));
+  }
+
+  /** Deletes in small statements, each its own short transaction, so ingestion never waits long. */
+  private Future<Long> deleteOlder(long cutoff, long removed) {
+    return pool.preparedQuery(SqlQueries.DELETE_OLD_SAMPLES).execute(Tuple.of(cutoff)).compose(rows -> {
+      long total = removed + rows.rowCount();
+      return rows.rowCount() < SqlQueries.RETENTION_BATCH || closed
+          ? Future.succeededFuture(total)
+          : deleteOlder(cutoff, total);
+    });
+  }
+
+  // ---- health and lifecycle ------------------------------------------------------------------
+
+  @Override
+  public Future<StoreHealth> health() {
+    StoreHealth.CacheUsage usage = new StoreHealth.CacheUsage(0, options.getMaxCachedSamplesPerChannel(), 0, 0);
+    Map<String, Object> details = Map.of("backend", "mysql", "database", location, "channels", cache.size(),
+        "poolSize", poolSize, "retriedTransactions", retries.get());
+    if (closed) {
+      return Future.succeededFuture(new StoreHealth(StoreHealth.Status.DOWN, List.of("store is closed"), usage, details));
+    }
+    return pool.query(SqlQueries.PING).execute()
+        .timeout(healthTimeoutMs, TimeUnit.MILLISECONDS)
+        .map(rows -> new StoreHealth(StoreHealth.Status.UP, List.of(), usage, details))
+        .recover(err -> Future.succeededFuture(new StoreHealth(StoreHealth.Status.DOWN,
+            List.of("the MySQL database at " + location + " does not answer: " + describe(err)), usage, details)));
+  }
+
+  @Override
+  public Future<Void> close() {
+    if (closed) {
+      return Future.succeededFuture();
+    }
+    closed = true;
+    if (timerId >= 0) {
+      vertx.cancelTimer(timerId);
+    }
+    return pool.close();
+  }
+
+  // ---- plumbing ------------------------------------------------------------------------------
+
+  /**
+   * Runs {@code work} once every earlier call of this store touching one of the channels has
+   * finished. The database would serialise them on the row locks anyway; queuing here keeps their
+   * events in commit order.
+   */
+  private <T> Future<T> serialized(List<String> channelIds, Supplier<Future<T>> work) {
+    Promise<Void> done = Promise.promise();
+    List<Future<Void>> before = new ArrayList<>();
+    synchronized (channelTails) {
+      for (String c : channelIds) {
+        Future<Void> previous = channelTails.put(c, done.future());
+        if (previous != null) {
+          before.add(previous);
+        }
+      }
+    }
+    Future<Void> ready = before.isEmpty() ? Future.succeededFuture()
+        : Future.join(before).transform(ar -> Future.<Void>succeededFuture());
+    Future<T> result = ready.compose(v -> work.get());
+    result.onComplete(ar -> {
+      synchronized (channelTails) {
+        for (String c : channelIds) {
+          channelTails.remove(c, done.future());
+        }
+      }
+      done.complete();
+    });
+    return result;
+  }
+
+  /** Retries a transaction the database chose as a deadlock victim or that timed out on a lock. */
+  private <T> Future<T> withRetry(Supplier<Future<T>> work, int attempt) {
+    return work.get().recover(err -> {
+      if (attempt >= MAX_ATTEMPTS || !(isError(err, ER_LOCK_DEADLOCK) || isError(err, ER_LOCK_WAIT_TIMEOUT)
+          || err instanceof ConcurrentWriteException)) {
+        return Future.failedFuture(err);
+      }
+      retries.incrementAndGet();
+      Promise<T> retried = Promise.promise();
+      long delay = 5L * attempt + ThreadLocalRandom.current().nextInt(10);
+      vertx.setTimer(delay, id -> withRetry(work, attempt + 1).onComplete(retried));
+      return retried.future();
+    });
+  }
+
+  private <T> Future<T> read(String what, Supplier<Future<T>> work) {
+    if (closed) {
+      return closedFuture();
+    }
+    return work.get().recover(err -> Future.failedFuture(failure(what, err)));
+  }
+
+  private <T> Future<T> write(String what, Supplier<Future<T>> work) {
+    return read(what, work);
+  }
+
+  private void publish(List<StoreEvent> events) {
+    synchronized (publishLock) {
+      for (StoreEvent e : events) {
+        for (Consumer<StoreEvent> l : listeners) {
+          try {
+            l.accept(e);
+          } catch (RuntimeException ex) {
+            LOG.log(System.Logger.Level.WARNING, "a store listener failed", ex);
+          }
+        }
+      }
+    }
+  }
+
+  private static boolean isError(Throwable t, int code) {
+    return t instanceof DatabaseException d && d.getErrorCode() == code;
+  }
+
+  private static Optional<Row> first(RowSet<Row> rows) {
+    var it = rows.iterator();
+    return it.hasNext() ? Optional.of(it.next()) : Optional.empty();
+  }
+
+  /** A storage failure whose message names the database and the cause but never the password. */
+  StorageException failure(String what, Throwable err) {
+    if (err instanceof StorageException se) {
+      return se;
+    }
+    return StorageException.unavailable(what + " failed: the MySQL database at " + location
+        + " is unavailable (" + describe(err) + ")", err);
+  }
+
+  private String describe(Throwable err) {
+    String text = err instanceof DatabaseException d
+        ? "MySQL error " + d.getErrorCode() + ": " + d.getMessage()
+        : err.getClass().getSimpleName() + (err.getMessage() == null ? "" : ": " + err.getMessage());
+    if (secret != null && !secret.isEmpty()) {
+      text = text.replace(secret, "<redacted>");
+    }
+    return text;
+  }
+
+  private static <T> Future<T> closedFuture() {
+    return Future.failedFuture(StorageException.unavailable("the store is closed", null));
+  }
+}

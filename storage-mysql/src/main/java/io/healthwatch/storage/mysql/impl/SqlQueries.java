@@ -1,0 +1,285 @@
+package io.healthwatch.storage.mysql.impl;
+
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * Every SQL statement of the MySQL backend. Values are always bound as {@code ?} parameters; the
+ * only text built at run time is the number of placeholders of a multi-row statement. The SQL is
+ * the common ground of MySQL 8 and MariaDB 10.6.
+ */
+public final class SqlQueries {
+  private SqlQueries() {}
+
+  private static final String TABLE_OPTIONS = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
+  private static final String REASONS = "ENUM('timeout','dns','tcp','tls','http','script')";
+
+  // ---- migrations ----------------------------------------------------------------------------
+
+  public static final String MIGRATION_LOCK = "SELECT GET_LOCK('healthwatch_migrate', ?) AS granted";
+  public static final String MIGRATION_UNLOCK = "SELECT RELEASE_LOCK('healthwatch_migrate')";
+
+  public static final String CREATE_SCHEMA_VERSION = "CREATE TABLE IF NOT EXISTS schema_version ("
+      + " version INT NOT NULL,"
+      + " description VARCHAR(200) NOT NULL,"
+      + " applied_at BIGINT NOT NULL,"
+      + " PRIMARY KEY (version))" + TABLE_OPTIONS;
+
+  public static final String SCHEMA_VERSION = "SELECT COALESCE(MAX(version), 0) AS version FROM schema_version";
+
+  public static final String RECORD_VERSION =
+      "INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)";
+
+  public static final String INDEX_EXISTS = "SELECT COUNT(*) AS found FROM information_schema.STATISTICS"
+      + " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND INDEX_NAME = ?";
+
+  /** v1: samples, channel states, outages, custom values. */
+  public static final List<String> V1 = List.of(
+      "CREATE TABLE IF NOT EXISTS health_samples ("
+          + " id BIGINT NOT NULL AUTO_INCREMENT,"
+          + " channel_id VARCHAR(128) NOT NULL,"
+          + " probe_id VARCHAR(128) NOT NULL,"
+          + " timestamp BIGINT NOT NULL,"
+          + " success BOOLEAN NOT NULL,"
+          + " latency_ms BIGINT NULL,"
+          + " reason " + REASONS + " NULL,"
+          + " note TEXT NULL,"
+          + " PRIMARY KEY (id),"
+          + " UNIQUE KEY uq_samples_identity (channel_id, probe_id, timestamp),"
+          // (channel_id, timestamp) with the probe id last, so ties come out in order from the index.
+          + " KEY idx_samples_channel_time (channel_id, timestamp, probe_id))" + TABLE_OPTIONS,
+      "CREATE TABLE IF NOT EXISTS channel_states ("
+          + " channel_id VARCHAR(128) NOT NULL,"
+          + " state ENUM('unknown','online','offline') NOT NULL DEFAULT 'unknown',"
+          + " last_sample_at BIGINT NULL,"
+          + " last_sample_success BOOLEAN NULL,"
+          + " last_latency_ms BIGINT NULL,"
+          + " consecutive_failures INT NOT NULL DEFAULT 0,"
+          + " last_state_change_at BIGINT NULL,"
+          + " sample_count BIGINT NOT NULL DEFAULT 0,"
+          + " open_outage_id CHAR(26) NULL,"
+          + " failure_streak_started_at BIGINT NULL,"
+          + " failure_streak_reason " + REASONS + " NULL,"
+          + " PRIMARY KEY (channel_id))" + TABLE_OPTIONS,
+      "CREATE TABLE IF NOT EXISTS outages ("
+          + " id CHAR(26) NOT NULL,"
+          + " channel_id VARCHAR(128) NOT NULL,"
+          + " first_failure_at BIGINT NOT NULL,"
+          + " confirmed_at BIGINT NOT NULL,"
+          + " recovered_at BIGINT NULL,"
+          + " actual_duration BIGINT NULL,"
+          + " failure_count INT NOT NULL,"
+          + " reason " + REASONS + " NULL,"
+          + " PRIMARY KEY (id),"
+          + " KEY idx_outages_channel_first (channel_id, first_failure_at),"
+          + " KEY idx_outages_first (first_failure_at),"
+          + " KEY idx_outages_confirmed (confirmed_at))" + TABLE_OPTIONS,
+      "CREATE TABLE IF NOT EXISTS custom_data ("
+          + " custom_key VARCHAR(128) NOT NULL,"
+          + " value_json LONGTEXT NOT NULL,"
+          + " updated_at BIGINT NOT NULL,"
+          + " PRIMARY KEY (custom_key))" + TABLE_OPTIONS);
+
+  /** v2: watch sessions, and the time index retention deletes by. */
+  public static final String V2_WATCH_SESSIONS = "CREATE TABLE IF NOT EXISTS watch_sessions ("
+      + " id CHAR(26) NOT NULL,"
+      + " started_at BIGINT NOT NULL,"
+      + " ends_at BIGINT NOT NULL,"
+      + " ended_at BIGINT NULL,"
+      + " channels TEXT NOT NULL,"
+      + " stats MEDIUMTEXT NULL,"
+      // 1 while the watch is active, NULL once archived: the unique key allows one active watch.
+      + " active_guard TINYINT NULL,"
+      + " PRIMARY KEY (id),"
+      + " UNIQUE KEY uq_watch_active (active_guard),"
+      + " KEY idx_watch_started (started_at))" + TABLE_OPTIONS;
+  public static final String V2_SAMPLES_TIME_INDEX = "ALTER TABLE health_samples ADD KEY idx_samples_time (timestamp)";
+
+  // ---- samples -------------------------------------------------------------------------------
+
+  private static final String SAMPLE_COLUMNS = "channel_id, timestamp, success, latency_ms, reason, note, probe_id";
+
+  /** {@code rows} samples; 7 parameters each, in {@link #SAMPLE_COLUMNS} order. */
+  public static String insertSamples(int rows) {
+    return "INSERT IGNORE INTO health_samples (" + SAMPLE_COLUMNS + ") VALUES "
+        + String.join(", ", Collections.nCopies(rows, "(?, ?, ?, ?, ?, ?, ?)"));
+  }
+
+  /**
+   * Which of the given timestamps are stored, per channel: one {@code (channel_id = ? AND timestamp
+   * IN (...))} term per entry of {@code timestampsPerChannel}, each a range of the channel-time index.
+   */
+  public static String existingIdentities(List<Integer> timestampsPerChannel) {
+    StringBuilder sql = new StringBuilder("SELECT channel_id, probe_id, timestamp FROM health_samples WHERE ");
+    for (int i = 0; i < timestampsPerChannel.size(); i++) {
+      sql.append(i == 0 ? "" : " OR ").append("(channel_id = ? AND timestamp IN (")
+          .append(placeholders(timestampsPerChannel.get(i))).append("))");
+    }
+    return sql.toString();
+  }
+
+  public static final String WINDOW_DESC = "SELECT " + SAMPLE_COLUMNS
+      + " FROM health_samples FORCE INDEX (idx_samples_channel_time)"
+      + " WHERE channel_id = ? AND timestamp >= ? AND timestamp < ?"
+      + " ORDER BY timestamp DESC, probe_id DESC LIMIT ?";
+
+  public static final String WINDOW_ASC = "SELECT " + SAMPLE_COLUMNS
+      + " FROM health_samples FORCE INDEX (idx_samples_channel_time)"
+      + " WHERE channel_id = ? AND timestamp >= ? AND timestamp < ?"
+      + " ORDER BY timestamp ASC, probe_id ASC LIMIT ?";
+
+  /** Counts of one channel's window: channel_id, samples, successes. */
+  public static final String WINDOW_COUNTS = "SELECT channel_id, COUNT(*) AS samples,"
+      + " COALESCE(SUM(success), 0) AS successes"
+      + " FROM health_samples FORCE INDEX (idx_samples_channel_time)"
+      + " WHERE channel_id = ? AND timestamp >= ? AND timestamp < ? GROUP BY channel_id";
+
+  /**
+   * Nearest-rank percentiles of one channel's window: rows (channel_id, rank, latency_ms) for the
+   * ranks ceil(p * n / 100) of p = 50, 95 and 99, n being the samples with a latency.
+   */
+  public static final String WINDOW_PERCENTILES = percentiles(
+      "FROM health_samples FORCE INDEX (idx_samples_channel_time)"
+          + " WHERE channel_id = ? AND timestamp >= ? AND timestamp < ? AND latency_ms IS NOT NULL");
+
+  /** Counts of every channel over a time range (a watch). */
+  public static final String RANGE_COUNTS = "SELECT channel_id, COUNT(*) AS samples,"
+      + " COALESCE(SUM(success), 0) AS successes FROM health_samples"
+      + " WHERE timestamp >= ? AND timestamp < ? GROUP BY channel_id";
+
+  public static final String RANGE_PERCENTILES = percentiles(
+      "FROM health_samples WHERE timestamp >= ? AND timestamp < ? AND latency_ms IS NOT NULL");
+
+  private static String percentiles(String from) {
+    return "SELECT channel_id, rn, n, latency_ms FROM ("
+        + " SELECT channel_id, latency_ms,"
+        + " ROW_NUMBER() OVER (PARTITION BY channel_id ORDER BY latency_ms) AS rn,"
+        + " COUNT(*) OVER (PARTITION BY channel_id) AS n "
+        + from + ") ranked"
+        + " WHERE rn IN ((50 * n + 99) DIV 100, (95 * n + 99) DIV 100, (99 * n + 99) DIV 100)";
+  }
+
+  public static final String DELETE_CHANNEL_SAMPLES = "DELETE FROM health_samples WHERE channel_id = ?";
+
+  public static final int RETENTION_BATCH = 1_000;
+  public static final String DELETE_OLD_SAMPLES =
+      "DELETE FROM health_samples WHERE timestamp < ? ORDER BY timestamp LIMIT " + RETENTION_BATCH;
+
+  // ---- channel states ------------------------------------------------------------------------
+
+  private static final String STATE_COLUMNS = "channel_id, state, last_sample_at, last_sample_success,"
+      + " last_latency_ms, consecutive_failures, last_state_change_at, sample_count, open_outage_id,"
+      + " failure_streak_started_at, failure_streak_reason";
+
+  /**
+   * Makes sure a row exists for each of {@code rows} channels and locks it: a duplicate key in an
+   * INSERT ... ON DUPLICATE KEY UPDATE takes an exclusive lock on the existing row.
+   */
+  public static String ensureChannelRows(int rows) {
+    return "INSERT INTO channel_states (channel_id) VALUES "
+        + String.join(", ", Collections.nCopies(rows, "(?)"))
+        + " ON DUPLICATE KEY UPDATE channel_id = channel_id";
+  }
+
+  public static String lockChannelStates(int rows) {
+    return "SELECT " + STATE_COLUMNS + " FROM channel_states WHERE channel_id IN (" + placeholders(rows)
+        + ") ORDER BY channel_id FOR UPDATE";
+  }
+
+  /** The columns {@link #updateStates} sets, in the order of each channel's parameters. */
+  public static final List<String> STATE_UPDATE_COLUMNS = List.of("state", "last_sample_at", "last_sample_success",
+      "last_latency_ms", "consecutive_failures", "last_state_change_at", "sample_count", "open_outage_id",
+      "failure_streak_started_at", "failure_streak_reason");
+
+  /**
+   * Sets the states of {@code rows} channels in one statement. Parameters: for each column of
+   * {@link #STATE_UPDATE_COLUMNS}, (channel id, value) per channel; then the channel ids.
+   */
+  public static String updateStates(int rows) {
+    StringBuilder sql = new StringBuilder("UPDATE channel_states SET ");
+    String whens = String.join(" ", Collections.nCopies(rows, "WHEN ? THEN ?"));
+    for (int c = 0; c < STATE_UPDATE_COLUMNS.size(); c++) {
+      String column = STATE_UPDATE_COLUMNS.get(c);
+      sql.append(c == 0 ? "" : ", ").append(column).append(" = CASE channel_id ").append(whens).append(" END");
+    }
+    return sql.append(" WHERE channel_id IN (").append(placeholders(rows)).append(")").toString();
+  }
+
+  /** Rows with sample_count 0 are lock placeholders of a channel that has no sample yet. */
+  public static final String ALL_STATES =
+      "SELECT " + STATE_COLUMNS + " FROM channel_states WHERE sample_count > 0 ORDER BY channel_id";
+  public static final String ONE_STATE =
+      "SELECT " + STATE_COLUMNS + " FROM channel_states WHERE channel_id = ? AND sample_count > 0";
+  public static final String LOCK_ONE_STATE =
+      "SELECT sample_count FROM channel_states WHERE channel_id = ? FOR UPDATE";
+  public static final String DELETE_STATE = "DELETE FROM channel_states WHERE channel_id = ?";
+  public static final String CHANNEL_IDS =
+      "SELECT channel_id FROM channel_states WHERE sample_count > 0 ORDER BY channel_id";
+
+  // ---- outages -------------------------------------------------------------------------------
+
+  private static final String OUTAGE_COLUMNS = "id, channel_id, first_failure_at, confirmed_at, recovered_at,"
+      + " actual_duration, failure_count, reason";
+
+  public static String lockOutages(int rows) {
+    return "SELECT " + OUTAGE_COLUMNS + " FROM outages WHERE id IN (" + placeholders(rows) + ") FOR UPDATE";
+  }
+
+  public static final String INSERT_OUTAGE = "INSERT INTO outages (" + OUTAGE_COLUMNS
+      + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+  public static final String UPDATE_OUTAGE = "UPDATE outages SET recovered_at = ?, actual_duration = ?,"
+      + " failure_count = ? WHERE id = ?";
+  public static final String ONE_OUTAGE = "SELECT " + OUTAGE_COLUMNS + " FROM outages WHERE id = ?";
+  public static final String DELETE_CHANNEL_OUTAGES = "DELETE FROM outages WHERE channel_id = ?";
+
+  /**
+   * Outages newest first. Parameters: [channel_id], from, to, limit. Only fixed text depends on the
+   * arguments.
+   */
+  public static String outages(boolean byChannel, Boolean open) {
+    StringBuilder sql = new StringBuilder("SELECT ").append(OUTAGE_COLUMNS).append(" FROM outages WHERE ");
+    if (byChannel) {
+      sql.append("channel_id = ? AND ");
+    }
+    sql.append("first_failure_at >= ? AND first_failure_at < ?");
+    if (open != null) {
+      sql.append(open ? " AND recovered_at IS NULL" : " AND recovered_at IS NOT NULL");
+    }
+    return sql.append(" ORDER BY first_failure_at DESC, id DESC LIMIT ?").toString();
+  }
+
+  /** Outages confirmed in a time range, per channel (a watch). */
+  public static final String OUTAGES_CONFIRMED_PER_CHANNEL = "SELECT channel_id, COUNT(*) AS outages"
+      + " FROM outages WHERE confirmed_at >= ? AND confirmed_at < ? GROUP BY channel_id";
+
+  // ---- watches -------------------------------------------------------------------------------
+
+  private static final String WATCH_COLUMNS = "id, started_at, ends_at, ended_at, channels, stats";
+
+  public static final String ACTIVE_WATCH = "SELECT " + WATCH_COLUMNS + " FROM watch_sessions WHERE active_guard = 1";
+  public static final String INSERT_WATCH = "INSERT INTO watch_sessions (id, started_at, ends_at, ended_at, channels,"
+      + " stats, active_guard) VALUES (?, ?, ?, NULL, ?, NULL, 1)";
+  /** Archives the watch if it is still active; the row count says who did it. */
+  public static final String ARCHIVE_WATCH = "UPDATE watch_sessions SET ended_at = ?, stats = ?, active_guard = NULL"
+      + " WHERE id = ? AND active_guard = 1";
+  public static final String ARCHIVED_WATCHES = "SELECT " + WATCH_COLUMNS + " FROM watch_sessions"
+      + " WHERE active_guard IS NULL ORDER BY started_at DESC, id DESC LIMIT ?";
+  public static final String WATCHES_BEYOND_HISTORY = "SELECT id FROM watch_sessions WHERE active_guard IS NULL"
+      + " ORDER BY started_at DESC, id DESC LIMIT 1000 OFFSET ?";
+  public static final String DELETE_WATCH = "DELETE FROM watch_sessions WHERE id = ?";
+
+  // ---- custom values -------------------------------------------------------------------------
+
+  public static final String PUT_CUSTOM = "INSERT INTO custom_data (custom_key, value_json, updated_at)"
+      + " VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE value_json = ?, updated_at = ?";
+  public static final String GET_CUSTOM = "SELECT value_json FROM custom_data WHERE custom_key = ?";
+  public static final String DELETE_CUSTOM = "DELETE FROM custom_data WHERE custom_key = ?";
+
+  // ---- health --------------------------------------------------------------------------------
+
+  public static final String PING = "SELECT 1";
+
+  private static String placeholders(int count) {
+    return String.join(", ", Collections.nCopies(count, "?"));
+  }
+}

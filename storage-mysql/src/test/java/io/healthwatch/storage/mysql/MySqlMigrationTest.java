@@ -1,0 +1,147 @@
+package io.healthwatch.storage.mysql;
+
+import static io.healthwatch.storage.mysql.MySqlTestDatabase.await;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.healthwatch.core.model.Sample;
+import io.healthwatch.core.storage.HealthStore;
+import io.healthwatch.core.storage.SampleQuery;
+import io.healthwatch.core.storage.StorageException;
+import io.healthwatch.storage.mysql.impl.Migrations;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.mysqlclient.MySQLBuilder;
+import io.vertx.mysqlclient.MySQLConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+@ExtendWith(VertxExtension.class)
+@DisplayName("Schema migrations")
+class MySqlMigrationTest {
+  private static final long T0 = 1_764_000_000_000L;
+  @RegisterExtension
+  final FreshDatabase fresh = new FreshDatabase();
+  private MySqlTestDatabase db;
+
+  @BeforeEach
+  void database() {
+    db = fresh.db();
+  }
+
+  private List<Integer> versions() {
+    return db.sql("SELECT version FROM schema_version ORDER BY version").stream().map(r -> r.getInteger(0)).toList();
+  }
+
+  private boolean indexExists(String table, String index) {
+    return db.count("SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE()"
+        + " AND TABLE_NAME = ? AND INDEX_NAME = ?", table, index) > 0;
+  }
+
+  private boolean tableExists(String table) {
+    return db.count("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()"
+        + " AND TABLE_NAME = ?", table) > 0;
+  }
+
+  private Pool pool(Vertx vertx) {
+    MySQLConnectOptions o = db.connectOptions();
+    return MySQLBuilder.pool().with(new PoolOptions().setMaxSize(2)).connectingTo(o).using(vertx).build();
+  }
+
+  @Test
+  @DisplayName("an empty database gets every table, index and version at the first start")
+  void fromEmpty(Vertx vertx) {
+    HealthStore store = await(MySqlStore.open(vertx, db.options()));
+    await(store.close());
+    assertThat(versions()).containsExactly(1, 2);
+    for (String t : List.of("health_samples", "channel_states", "outages", "watch_sessions", "custom_data")) {
+      assertThat(tableExists(t)).as(t).isTrue();
+    }
+    assertThat(indexExists("health_samples", "uq_samples_identity")).isTrue();
+    assertThat(indexExists("health_samples", "idx_samples_channel_time")).isTrue();
+    assertThat(indexExists("health_samples", "idx_samples_time")).isTrue();
+    assertThat(db.count("SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()"
+        + " AND TABLE_NAME = 'channel_states' AND COLUMN_NAME = 'last_sample_success'")).isEqualTo(1);
+    assertThat(db.sql("SELECT COLUMN_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()"
+        + " AND TABLE_NAME = 'health_samples' AND COLUMN_NAME = 'reason'").get(0).getString(0))
+        .isEqualTo("enum('timeout','dns','tcp','tls','http','script')");
+  }
+
+  @Test
+  @DisplayName("starting twice changes nothing and keeps the data")
+  void twice(Vertx vertx) {
+    HealthStore store = await(MySqlStore.open(vertx, db.options()));
+    await(store.ingest(List.of(new Sample("api", T0, true, 3L, null, null, null))));
+    await(store.close());
+    store = await(MySqlStore.open(vertx, db.options()));
+    assertThat(versions()).containsExactly(1, 2);
+    assertThat(await(store.samples("api", SampleQuery.latest()))).hasSize(1);
+    await(store.close());
+  }
+
+  @Test
+  @DisplayName("a version 1 database is upgraded at start and keeps its data")
+  void fromVersionOne(Vertx vertx) {
+    Pool pool = pool(vertx);
+    assertThat(await(Migrations.run(pool, 1, T0))).isEqualTo(1);
+    await(pool.close());
+    assertThat(versions()).containsExactly(1);
+    assertThat(tableExists("watch_sessions")).isFalse();
+    assertThat(indexExists("health_samples", "idx_samples_time")).isFalse();
+    db.sql("INSERT INTO health_samples (channel_id, probe_id, timestamp, success, latency_ms)"
+        + " VALUES ('old', 'default', ?, 1, 9)", T0);
+    db.sql("INSERT INTO channel_states (channel_id, state, last_sample_at, last_sample_success, last_latency_ms,"
+        + " last_state_change_at, sample_count) VALUES ('old', 'online', ?, 1, 9, ?, 1)", T0, T0);
+
+    HealthStore store = await(MySqlStore.open(vertx, db.options()));
+    assertThat(versions()).containsExactly(1, 2);
+    assertThat(tableExists("watch_sessions")).isTrue();
+    assertThat(indexExists("health_samples", "idx_samples_time")).isTrue();
+    assertThat(await(store.channel("old"))).get().satisfies(c -> assertThat(c.sampleCount()).isEqualTo(1));
+    assertThat(await(store.ingest(List.of(new Sample("old", T0, true, 9L, null, null, null)))).duplicates())
+        .isEqualTo(1);
+    await(store.close());
+  }
+
+  @Test
+  @DisplayName("a migration interrupted after its DDL but before its version row completes at the next start")
+  void interrupted(Vertx vertx) {
+    Pool pool = pool(vertx);
+    await(Migrations.run(pool, 1, T0));
+    await(pool.close());
+    db.sql("ALTER TABLE health_samples ADD KEY idx_samples_time (timestamp)");
+    HealthStore store = await(MySqlStore.open(vertx, db.options()));
+    assertThat(versions()).containsExactly(1, 2);
+    await(store.close());
+  }
+
+  @Test
+  @DisplayName("several servers starting together migrate once and all open")
+  void concurrentStarts(Vertx vertx) {
+    List<Future<HealthStore>> opening = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      opening.add(MySqlStore.open(vertx, db.options().setPoolSize(2)));
+    }
+    List<HealthStore> stores = opening.stream().map(MySqlTestDatabase::await).toList();
+    assertThat(versions()).containsExactly(1, 2);
+    stores.forEach(s -> await(s.close()));
+  }
+
+  @Test
+  @DisplayName("a schema newer than the server is refused with a clear message")
+  void newerSchema(Vertx vertx) {
+    await(await(MySqlStore.open(vertx, db.options())).close());
+    db.sql("INSERT INTO schema_version (version, description, applied_at) VALUES (99, 'future', 0)");
+    assertThatThrownBy(() -> await(MySqlStore.open(vertx, db.options())))
+        .isInstanceOf(StorageException.class)
+        .hasMessageContaining("version 99");
+  }
+}
