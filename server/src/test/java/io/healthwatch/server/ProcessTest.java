@@ -89,13 +89,35 @@ class ProcessTest {
   }
 
   @Test
-  @DisplayName("a backend missing from this build stops the process with exit code 2")
-  void missingBackend() throws Exception {
-    Process p = launch(Map.of(), "serve", "--port", "0");
-    List<String> err = lines(p.getErrorStream(), new ArrayList<>()).get(30, TimeUnit.SECONDS);
-    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).isEqualTo(2);
-    assertThat(err).containsExactly("healthwatch: storage backend 'disk' is not available in this build");
+  @DisplayName("a second server on the same data directory exits within 5 s naming it; after kill -9 of the first the directory is free")
+  void dataDirectoryInUse() throws Exception {
+    Path data = dir.resolve("data");
+    Map<String, String> env = Map.of("HEALTHWATCH_DATA_DIR", data.toString());
+    Process first = launch(env, "serve", "--port", "0");
+    Process third = null;
+    try {
+      List<String> out = new ArrayList<>();
+      lines(first.getInputStream(), out);
+      awaitPort(out, first);
+
+      Process second = launch(env, "serve", "--port", "0");
+      CompletableFuture<List<String>> err = lines(second.getErrorStream(), new ArrayList<>());
+      assertThat(second.waitFor(5, TimeUnit.SECONDS)).as("the second server exits within 5 s").isTrue();
+      assertThat(second.exitValue()).isNotZero();
+      assertThat(err.get(5, TimeUnit.SECONDS)).singleElement().asString()
+          .contains(data.toAbsolutePath().toString()).contains("in use by another process");
+
+      first.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      third = launch(env, "serve", "--port", "0");
+      List<String> thirdOut = new ArrayList<>();
+      lines(third.getInputStream(), thirdOut);
+      assertThat(awaitPort(thirdOut, third)).isPositive();
+    } finally {
+      first.destroyForcibly();
+      if (third != null) {
+        third.destroyForcibly();
+      }
+    }
   }
 
   @Test
