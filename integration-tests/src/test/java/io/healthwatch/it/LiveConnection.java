@@ -52,7 +52,7 @@ public final class LiveConnection implements AutoCloseable {
   /** The upgrade itself, for tests that expect it to be refused. */
   public static Future<LiveConnection> connect(Vertx vertx, ServerProcess server, String token) {
     WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions()
-        .setMaxFrameSize(16 << 20).setMaxMessageSize(16 << 20));
+        .setMaxFrameSize(64 << 20).setMaxMessageSize(64 << 20));
     WebSocketConnectOptions options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(server.port())
         .setURI("/api/v1/live");
     if (token != null) {
