@@ -128,6 +128,11 @@ public final class LiveConnection implements AutoCloseable {
     }
   }
 
+  /** Starts the closing handshake, as a browser tab that navigates away does. */
+  public void leave() {
+    ws.close();
+  }
+
   /** The connection closed before the frame waited for came. */
   public static final class Closed extends RuntimeException {
     Closed() {

@@ -91,6 +91,48 @@ abstract class LiveDeliveryTest extends BackendTest {
     dashboards.forEach(d -> d.live().close());
   }
 
+  @Test
+  @DisplayName("dashboards leaving while events flow cost the dashboards that stay no event")
+  void leavingDashboardsCostOthersNothing() throws Exception {
+    ServerProcess server = closeAfterEach(freshStorage("leave").server("leave").start());
+    List<LiveConnection> leaving = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      leaving.add(dashboard(server, "leaving-" + i, "\"*\"", c -> true).live());
+    }
+    List<Dashboard> staying = List.of(dashboard(server, "staying-1", "\"*\"", c -> true),
+        dashboard(server, "staying-2", "\"*\"", c -> true));
+    long start = System.currentTimeMillis() - Duration.ofHours(2).toMillis();
+    List<Probe> probes = List.of(
+        new Probe("h", Probe.Transport.HTTP, null, List.of("h-a", "h-b", "h-c"), 20, start, 7),
+        new Probe("w", Probe.Transport.WEBSOCKET, null, List.of("w-a", "w-b", "w-c"), 20, start, 8));
+    ExecutorService threads = Executors.newFixedThreadPool(probes.size() + 1);
+    try {
+      List<Future<?>> running = new ArrayList<>();
+      for (Probe p : probes) {
+        p.connect(server, vertx);
+        running.add(threads.submit(() -> p.run(new AtomicBoolean(), 200)));
+      }
+      running.add(threads.submit(() -> leaving.forEach(l -> {
+        ServerProcess.pause(30);
+        l.leave();
+      })));
+      for (Future<?> f : running) {
+        f.get(120, TimeUnit.SECONDS);
+      }
+    } finally {
+      threads.shutdownNow();
+      probes.forEach(Probe::disconnect);
+    }
+    Expected expected = Expected.derive(THRESHOLD, probes);
+    List<String> channels = probes.stream().flatMap(p -> p.channels().stream()).sorted().toList();
+    for (Dashboard d : staying) {
+      Map<String, List<JsonNode>> seen = awaitEvents(d, channels, expected);
+      for (String c : channels) {
+        assertThat(seen.get(c)).as("events of %s at dashboard %s", c, d.name()).containsExactlyElementsOf(expected.events(c));
+      }
+    }
+  }
+
   private Dashboard dashboard(ServerProcess server, String name, String channels, Predicate<String> watches) {
     LiveConnection live = closeAfterEach(LiveConnection.open(vertx, server, null));
     JsonNode answer = live.request("s-" + name, "{\"type\":\"subscribe\",\"id\":\"s-" + name + "\",\"channels\":" + channels + "}");
