@@ -10,12 +10,12 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * The durable backends the end-to-end tests run against, and a fresh place for one server's data:
- * a data directory for {@code disk}, a database of its own for {@code mysql} (from {@link
+ * The backends the end-to-end tests and benchmarks run against, and a fresh place for one server's
+ * data: nothing for {@code memory}, a data directory for {@code disk}, a database of its own for {@code mysql} (from {@link
  * MySqlTestDatabase}, so the test skips or fails as the MySQL tests do when none is configured).
  */
 public enum Backend {
-  DISK, MYSQL, MEMORY;
+  MEMORY, DISK, MYSQL;
 
   public String wireName() {
     return name().toLowerCase(java.util.Locale.ROOT);

@@ -235,7 +235,7 @@ public final class ServerProcess implements AutoCloseable {
   }
 
   /** Sleeps; an interruption fails the caller. */
-  static void pause(long millis) {
+  public static void pause(long millis) {
     try {
       Thread.sleep(millis);
     } catch (InterruptedException e) {
