@@ -2,6 +2,7 @@ package io.healthwatch.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.healthwatch.core.json.Json;
 import io.healthwatch.core.model.ChannelState;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -138,7 +139,7 @@ abstract class CrashRecoveryTest extends BackendTest {
         .filter(c -> !p.acknowledged().get(c).isEmpty())).sorted().toList();
     List<ChannelState> channels = new ArrayList<>();
     api.get("/api/v1/channels").path("channels").forEach(c -> channels.add(
-        io.healthwatch.core.json.Json.MAPPER.convertValue(c, ChannelState.class)));
+        Json.MAPPER.convertValue(c, ChannelState.class)));
     assertThat(channels).as("channels %s", what).extracting(ChannelState::channelId).containsExactlyElementsOf(expectedChannels);
     for (ChannelState c : channels) {
       int stored = probes.stream().filter(p -> p.channels().contains(c.channelId()))
