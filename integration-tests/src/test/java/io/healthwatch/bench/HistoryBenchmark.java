@@ -1,107 +1,124 @@
 package io.healthwatch.bench;
 
-import io.healthwatch.core.model.Sample;
-import io.healthwatch.core.storage.HealthStore;
-import io.healthwatch.core.storage.SampleQuery;
-import io.healthwatch.core.storage.SortOrder;
-import io.vertx.core.Future;
-import java.lang.management.ManagementFactory;
-import java.util.ArrayList;
+import io.healthwatch.it.HttpApi;
+import io.healthwatch.it.ServerProcess;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.http.HttpRequest;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Random;
-import java.util.function.Supplier;
 
 /**
- * Fills a store with a long history through its API, then measures what a dashboard feels: the
- * time to open the store again, the window query for 1,000 samples of one channel, the 30-day
- * statistics of one channel, and the heap in use. Runs in-process against any backend.
+ * A long history loaded into the packaged server over HTTP, then what a dashboard feels, timed
+ * over HTTP: the newest 1,000 samples of one channel (the cache answers), 1,000 samples a week old
+ * (it does not), and the statistics of the last 30 days; then the process's resident memory and
+ * heap in use with every channel's newest samples cached.
  */
-public final class HistoryBenchmark {
-  public static final long DAY = 86_400_000L;
+final class HistoryBenchmark {
+  static final long DAY = 86_400_000L;
 
-  /** What one backend measured. Times in milliseconds. */
-  public record Result(long samples, double fillSamplesPerSecond, double openMillis, double windowP50, double windowP99,
-      double statsP50, double statsP99, long heapUsedMiB) {}
+  /** Query latencies in milliseconds. */
+  record Queries(double newestP50, double newestP99, double weekOldP50, double weekOldP99, double statsP50,
+      double statsP99, double weekOldSamplesPerAnswer) {}
 
   private final int channels;
   private final long samples;
   private final long end = System.currentTimeMillis() - 60_000;
-  private final long interval;
+  private final BenchSamples shape;
 
-  /**
-   * @param channels number of channels
-   * @param samples total samples, spread evenly over the channels and over 30 days before now
-   */
-  public HistoryBenchmark(int channels, long samples) {
+  /** {@code samples} spread evenly over {@code channels} and over the 29 days before now (retention keeps 30). */
+  HistoryBenchmark(int channels, long samples) {
     this.channels = channels;
     this.samples = samples;
-    this.interval = Math.max(1, 30 * DAY * channels / samples);
+    long perChannel = Math.max(1, samples / channels);
+    long interval = Math.max(channels, 29 * DAY / perChannel);
+    this.shape = new BenchSamples("ch-", channels, end - perChannel * interval, interval);
   }
 
-  public Result run(Supplier<Future<HealthStore>> opener, int queries) {
-    HealthStore store = opener.get().await();
-    long fillStart = System.nanoTime();
-    fill(store);
-    double fillRate = samples / ((System.nanoTime() - fillStart) / 1e9);
-    store.close().await();
-
-    long openStart = System.nanoTime();
-    store = opener.get().await();
-    double openMillis = (System.nanoTime() - openStart) / 1e6;
+  /** Loads the history oldest first in large batches on several connections; samples per second. */
+  double fill(Vertx vertx, ServerProcess server, int batchSize, int connections) {
+    HttpClient client = IngestLoad.httpClient(vertx, connections);
     try {
-      Random rnd = new Random(42);
-      double[] window = new double[queries];
-      double[] stats = new double[queries];
-      for (int i = 0; i < queries; i++) {
-        String ch = "ch-" + rnd.nextInt(channels);
-        long t = System.nanoTime();
-        List<Sample> s = store.samples(ch, new SampleQuery(0, Long.MAX_VALUE, 1_000, SortOrder.DESC)).await();
-        window[i] = (System.nanoTime() - t) / 1e6;
-        if (s.isEmpty()) {
-          throw new IllegalStateException("no samples for " + ch);
-        }
-        t = System.nanoTime();
-        store.stats(ch, end - 30 * DAY, end + 1).await();
-        stats[i] = (System.nanoTime() - t) / 1e6;
+      IngestLoad.Result r = new IngestLoad(vertx, connections, batchSize, IngestLoad.http(client, server.port(), shape, connections)).fill(samples);
+      if (r.errors() > 0) {
+        throw new IllegalStateException(r.errors() + " batches of the history were refused");
       }
-      System.gc();
-      long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / (1024 * 1024);
-      return new Result(samples, fillRate, openMillis, pct(window, 50), pct(window, 99), pct(stats, 50), pct(stats, 99), heap);
+      return r.samplesPerSecond();
     } finally {
-      store.close().await();
+      client.close().await();
     }
   }
 
-  /** Batches of 1,000 samples, 8 in flight, oldest first as probes would send them. */
-  private void fill(HealthStore store) {
-    long perChannel = samples / channels;
-    List<Future<?>> inFlight = new ArrayList<>();
-    List<Sample> batch = new ArrayList<>(1_000);
-    for (long i = 0; i < perChannel; i++) {
-      long ts = end - (perChannel - i) * interval;
-      for (int c = 0; c < channels; c++) {
-        boolean ok = (i + c) % 23 != 0;
-        batch.add(new Sample("ch-" + c, ts, ok, ok ? 20 + (i * 7 + c) % 300 : null, null, null, null));
-        if (batch.size() == 1_000) {
-          inFlight.add(store.ingest(batch));
-          batch = new ArrayList<>(1_000);
-          if (inFlight.size() == 8) {
-            Future.all(inFlight).await();
-            inFlight.clear();
-          }
+  /** Asks every channel for its newest 1,000 samples once, so that the cache holds them all. */
+  void warmCache(ServerProcess server) {
+    HttpApi api = new HttpApi(server);
+    for (int c = 0; c < channels; c++) {
+      time(api, "/api/v1/channels/ch-" + c + "/samples?limit=1000");
+    }
+  }
+
+  Queries queries(ServerProcess server, int count) {
+    HttpApi api = new HttpApi(server);
+    Random random = new Random(42);
+    long weekAgo = end - 7 * DAY;
+    double[] newest = new double[count];
+    double[] weekOld = new double[count];
+    double[] stats = new double[count];
+    long weekOldSamples = 0;
+    for (int i = 0; i < count; i++) {
+      String channel = "/api/v1/channels/ch-" + random.nextInt(channels);
+      newest[i] = time(api, channel + "/samples?limit=1000");
+      long t = System.nanoTime();
+      weekOldSamples += api.get(channel + "/samples?limit=1000&to=" + weekAgo).path("samples").size();
+      weekOld[i] = (System.nanoTime() - t) / 1e6;
+      stats[i] = time(api, channel + "/stats?from=" + (end - 30 * DAY) + "&to=" + (end + 1));
+    }
+    return new Queries(percentile(newest, 50), percentile(newest, 99), percentile(weekOld, 50), percentile(weekOld, 99),
+        percentile(stats, 50), percentile(stats, 99), (double) weekOldSamples / count);
+  }
+
+  private static double time(HttpApi api, String path) {
+    long t = System.nanoTime();
+    HttpApi.Response r = api.call("GET", path, null, HttpRequest.BodyPublishers.noBody());
+    double millis = (System.nanoTime() - t) / 1e6;
+    if (r.status() != 200) {
+      throw new IllegalStateException("GET " + path + " answered " + r.status() + ": " + r.body());
+    }
+    return millis;
+  }
+
+  /** Resident set size of the process, from /proc, in MiB. */
+  static double residentMiB(ServerProcess server) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/" + server.pid() + "/status"))) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.replaceAll("\\D", "")) / 1024.0;
         }
       }
+      return Double.NaN;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
-    if (!batch.isEmpty()) {
-      inFlight.add(store.ingest(batch));
-    }
-    Future.all(inFlight).await();
   }
 
-  private static double pct(double[] values, int p) {
+  /** Heap in use, summed over the heap pools of {@code jvm_memory_used_bytes} in /metrics, in MiB. */
+  static double heapUsedMiB(ServerProcess server) {
+    double bytes = 0;
+    for (String line : new HttpApi(server).call("GET", "/metrics", null, HttpRequest.BodyPublishers.noBody()).body().split("\n")) {
+      if (line.startsWith("jvm_memory_used_bytes{") && line.contains("area=\"heap\"")) {
+        bytes += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return bytes / (1024 * 1024);
+  }
+
+  static double percentile(double[] values, double p) {
     double[] sorted = values.clone();
     Arrays.sort(sorted);
-    return sorted[Math.max(0, (int) Math.ceil(p / 100.0 * sorted.length) - 1)];
+    return sorted.length == 0 ? Double.NaN : sorted[Math.max(0, (int) Math.ceil(p / 100 * sorted.length) - 1)];
   }
 }

@@ -10,113 +10,114 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import java.time.Duration;
-import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * A closed-loop HTTP load generator for {@code POST /api/v1/samples}: {@code connections}
- * requests in flight at all times, each carrying {@code batchSize} new samples spread over
- * {@code channels} channels, for a fixed time. Every sample is new (unique timestamps), so the
- * figure is durable ingestion, not duplicate detection. Only loopback addresses are targeted.
+ * A closed-loop load generator: {@code streams} writes in flight at all times, each stream carrying
+ * the next {@code batchSize} samples of its own sequence (so every sample is new: the figure is
+ * durable ingestion, not duplicate detection). A write is an {@link Operation}: an HTTP request to the
+ * packaged server ({@link #http}), or anything else to compare it with (a plain SQL INSERT).
  */
 public final class IngestLoad {
-  /** What a run measured; latencies are per request, in microseconds. */
-  public record Result(long samples, long requests, long errors, double seconds, long p50Micros, long p99Micros) {
+  /** What a run measured; latencies are per write, in microseconds. */
+  public record Result(long samples, long requests, long errors, double seconds, double p50Micros, double p99Micros) {
     public double samplesPerSecond() {
       return samples / seconds;
     }
 
     public double requestsPerSecond() {
-      return requests / seconds;
+      return (requests - errors) / seconds;
     }
+  }
+
+  /** One write of stream {@code stream}: {@code count} samples starting at its sequence number {@code first}. */
+  public interface Operation {
+    Future<Void> write(int stream, long first, int count);
   }
 
   private final Vertx vertx;
-  private final int port;
-  private final String token;
-  private final int connections;
+  private final int streams;
   private final int batchSize;
-  private final int channels;
-  private final AtomicLong sequence = new AtomicLong();
-  private final long base = System.currentTimeMillis() - Duration.ofDays(20).toMillis();
+  private final Operation operation;
+  private final long[] sequences;
 
-  public IngestLoad(Vertx vertx, int port, String token, int connections, int batchSize, int channels) {
+  public IngestLoad(Vertx vertx, int streams, int batchSize, Operation operation) {
     this.vertx = vertx;
-    this.port = port;
-    this.token = token;
-    this.connections = connections;
+    this.streams = streams;
     this.batchSize = batchSize;
-    this.channels = channels;
+    this.operation = operation;
+    this.sequences = new long[streams];
   }
 
-  /** Sends load for {@code duration} after a warm-up of {@code warmup}, and measures the second part. */
+  /**
+   * {@code POST /api/v1/samples} to a server on the loopback interface, each of {@code streams}
+   * streams sending its {@link BenchSamples#slice} of {@code shape}; anything but 200 is a failure.
+   */
+  public static Operation http(HttpClient client, int port, BenchSamples shape, int streams) {
+    BenchSamples[] slices = shape.slices(streams);
+    return (stream, first, count) -> {
+      Buffer body = Buffer.buffer(slices[stream].jsonBatch(first, count));
+      RequestOptions req = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port)
+          .setURI("/api/v1/samples").putHeader("content-type", "application/json");
+      return client.request(req)
+          .compose(r -> r.send(body))
+          .compose(resp -> resp.body().compose(b -> resp.statusCode() == 200 ? Future.succeededFuture()
+              : Future.failedFuture("HTTP " + resp.statusCode() + ": " + b)));
+    };
+  }
+
+  /** A keep-alive HTTP client with {@code connections} connections. */
+  public static HttpClient httpClient(Vertx vertx, int connections) {
+    return vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true), new PoolOptions().setHttp1MaxSize(connections));
+  }
+
+  /** Sends load for {@code warmup}, then measures for {@code duration}. */
   public Result run(Duration warmup, Duration duration) {
-    HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
-        new PoolOptions().setHttp1MaxSize(connections));
-    try {
-      phase(client, warmup, new Stats(1));
-      Stats stats = new Stats(1 << 16);
-      long start = System.nanoTime();
-      phase(client, duration, stats);
-      double seconds = (System.nanoTime() - start) / 1e9;
-      return stats.result(seconds);
-    } finally {
-      client.close().await();
-    }
+    phase(System.nanoTime() + warmup.toNanos(), Long.MAX_VALUE, new Stats());
+    Stats stats = new Stats();
+    long start = System.nanoTime();
+    phase(start + duration.toNanos(), Long.MAX_VALUE, stats);
+    return stats.result((System.nanoTime() - start) / 1e9);
   }
 
-  private void phase(HttpClient client, Duration duration, Stats stats) {
-    long deadline = System.nanoTime() + duration.toNanos();
-    Future<?>[] loops = new Future<?>[connections];
-    for (int c = 0; c < connections; c++) {
+  /** Writes {@code total} samples, shared evenly by the streams, as fast as they go. */
+  public Result fill(long total) {
+    Stats stats = new Stats();
+    long start = System.nanoTime();
+    phase(Long.MAX_VALUE, total, stats);
+    return stats.result((System.nanoTime() - start) / 1e9);
+  }
+
+  private void phase(long deadline, long total, Stats stats) {
+    List<Future<Void>> loops = new ArrayList<>();
+    for (int s = 0; s < streams; s++) {
       Promise<Void> done = Promise.promise();
-      loops[c] = done.future();
-      vertx.runOnContext(v -> loop(client, deadline, stats, done));
+      loops.add(done.future());
+      int stream = s;
+      long share = total == Long.MAX_VALUE ? total : total / streams + (s < total % streams ? 1 : 0);
+      vertx.runOnContext(v -> loop(stream, deadline, share, stats, done));
     }
-    Future.all(Arrays.asList(loops)).await();
+    Future.all(loops).await();
   }
 
-  private void loop(HttpClient client, long deadline, Stats stats, Promise<Void> done) {
-    if (System.nanoTime() >= deadline) {
+  private void loop(int stream, long deadline, long total, Stats stats, Promise<Void> done) {
+    long first = sequences[stream];
+    if (System.nanoTime() >= deadline || first >= total) {
       done.complete();
       return;
     }
-    Buffer body = nextBatch();
+    int count = (int) Math.min(batchSize, total - first);
+    sequences[stream] += count;
     long sent = System.nanoTime();
-    RequestOptions req = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port)
-        .setURI("/api/v1/samples").putHeader("content-type", "application/json");
-    if (token != null) {
-      req.putHeader("authorization", "Bearer " + token);
-    }
-    client.request(req)
-        .compose(r -> r.send(body))
-        .compose(resp -> resp.body().map(b -> resp.statusCode()))
-        .onComplete(ar -> {
-          boolean ok = ar.succeeded() && ar.result() == 200;
-          stats.record(ok, (System.nanoTime() - sent) / 1_000, ok ? batchSize : 0);
-          loop(client, deadline, stats, done);
-        });
-  }
-
-  private Buffer nextBatch() {
-    long first = sequence.getAndAdd(batchSize);
-    StringBuilder sb = new StringBuilder(batchSize * 110);
-    sb.append('[');
-    for (int i = 0; i < batchSize; i++) {
-      long seq = first + i;
-      if (i > 0) {
-        sb.append(',');
+    operation.write(stream, first, count).onComplete(ar -> {
+      stats.record(ar.succeeded(), (System.nanoTime() - sent) / 1_000, count);
+      if (ar.failed() && stats.errors.sum() == 1) {
+        System.err.println("first failed write: " + ar.cause());
       }
-      boolean ok = seq % 17 != 0;
-      sb.append("{\"channelId\":\"ch-").append(seq % channels).append("\",\"timestamp\":").append(base + seq)
-          .append(",\"success\":").append(ok).append(",\"latencyMs\":").append(20 + seq % 180);
-      if (!ok) {
-        sb.append(",\"reason\":\"timeout\",\"note\":\"no answer within 5s\"");
-      }
-      sb.append('}');
-    }
-    return Buffer.buffer(sb.append(']').toString());
+      loop(stream, deadline, total, stats, done);
+    });
   }
 
   /** Counts and latencies, safe to record from several event loops. */
@@ -124,36 +125,20 @@ public final class IngestLoad {
     private final LongAdder samples = new LongAdder();
     private final LongAdder requests = new LongAdder();
     private final LongAdder errors = new LongAdder();
-    private long[] latencies;
-    private int count;
+    private final Histogram latencies = new Histogram();
 
-    Stats(int capacity) {
-      latencies = new long[capacity];
-    }
-
-    synchronized void record(boolean ok, long micros, int accepted) {
+    void record(boolean ok, long micros, int count) {
       requests.increment();
-      if (!ok) {
+      if (ok) {
+        samples.add(count);
+      } else {
         errors.increment();
       }
-      samples.add(accepted);
-      if (count == latencies.length) {
-        latencies = Arrays.copyOf(latencies, count * 2);
-      }
-      latencies[count++] = micros;
+      latencies.record(micros);
     }
 
-    synchronized Result result(double seconds) {
-      long[] sorted = Arrays.copyOf(latencies, count);
-      Arrays.sort(sorted);
-      return new Result(samples.sum(), requests.sum(), errors.sum(), seconds, pct(sorted, 50), pct(sorted, 99));
-    }
-
-    private static long pct(long[] sorted, int p) {
-      if (sorted.length == 0) {
-        return 0;
-      }
-      return sorted[Math.max(0, (int) Math.ceil(p / 100.0 * sorted.length) - 1)];
+    Result result(double seconds) {
+      return new Result(samples.sum(), requests.sum(), errors.sum(), seconds, latencies.percentile(50), latencies.percentile(99));
     }
   }
 }

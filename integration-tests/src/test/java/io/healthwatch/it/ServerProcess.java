@@ -100,6 +100,31 @@ public final class ServerProcess implements AutoCloseable {
     return log;
   }
 
+  /** The operating system's id of the running process. */
+  public long pid() {
+    return process.pid();
+  }
+
+  /** Waits until {@code /health/ready} answers 200 (storage takes writes); fails after {@code timeout}. */
+  public void awaitReady(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    HttpRequest request = HttpRequest.newBuilder(uri("/health/ready")).timeout(Duration.ofSeconds(2)).build();
+    while (System.nanoTime() < deadline) {
+      try {
+        if (http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+          return;
+        }
+      } catch (IOException e) {
+        // not listening yet
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for the server", e);
+      }
+      pause(20);
+    }
+    throw new IllegalStateException("The server was not ready within " + timeout + "; its output:\n" + logTail());
+  }
+
   public boolean isAlive() {
     return process != null && process.isAlive();
   }
@@ -150,7 +175,7 @@ public final class ServerProcess implements AutoCloseable {
         Thread.currentThread().interrupt();
         throw new IllegalStateException("interrupted while waiting for the server", e);
       }
-      pause(100);
+      pause(25);
     }
     kill();
     throw new IllegalStateException("The server did not answer /health/live within " + START_TIMEOUT
@@ -210,7 +235,7 @@ public final class ServerProcess implements AutoCloseable {
   }
 
   /** Sleeps; an interruption fails the caller. */
-  static void pause(long millis) {
+  public static void pause(long millis) {
     try {
       Thread.sleep(millis);
     } catch (InterruptedException e) {

@@ -11,6 +11,8 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.ServerWebSocket;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The live connections of one HTTP verticle and its consumer of {@link LiveEvents#ADDRESS}: each
@@ -18,6 +20,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * queue whether to send it.
  */
 public final class LiveHub {
+  private static final Logger LOG = LoggerFactory.getLogger(LiveHub.class);
   private final Vertx vertx;
   private final HealthApi api;
   private final ServerConfig config;
@@ -37,7 +40,12 @@ public final class LiveHub {
     consumer = vertx.eventBus().consumer(LiveEvents.ADDRESS, msg -> {
       String channel = msg.headers().get(LiveEvents.CHANNEL_HEADER);
       for (LiveSocket s : sockets) {
-        s.onEvent(channel, msg.body());
+        try {
+          s.onEvent(channel, msg.body());
+        } catch (RuntimeException e) {
+          // one connection's failure must not cost the connections after it this event
+          LOG.warn("delivering a live event to a connection failed: {}", e.toString());
+        }
       }
     });
     return consumer.completion();

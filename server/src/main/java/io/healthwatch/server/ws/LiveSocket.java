@@ -92,7 +92,9 @@ final class LiveSocket {
 
   /** An event from the bus; {@code channel} is null for watch events. */
   void onEvent(String channel, String frame) {
-    if (grant == null || !grant.allows(Role.READ) || !subscribed(channel)) {
+    // A connection in its closing handshake is still registered until its close handler runs, but
+    // refuses writes (writeQueueFull throws): it gets no more events.
+    if (grant == null || !grant.allows(Role.READ) || !subscribed(channel) || ws.isClosed()) {
       return;
     }
     if (ws.writeQueueFull()) {

@@ -5,15 +5,9 @@ import static io.healthwatch.storage.mysql.MySqlTestDatabase.await;
 import io.healthwatch.core.model.Reason;
 import io.healthwatch.core.model.Sample;
 import io.healthwatch.core.storage.HealthStore;
-import io.healthwatch.storage.mysql.impl.SqlQueries;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.mysqlclient.MySQLBuilder;
-import io.vertx.mysqlclient.MySQLConnectOptions;
-import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.PoolOptions;
-import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -34,10 +28,7 @@ public final class MySqlIngestBench {
     Vertx vertx = Vertx.vertx();
     try (MySqlTestDatabase db = MySqlTestDatabase.create()) {
       HealthStore store = await(MySqlStore.open(vertx, db.options().setPoolSize(8)));
-      db.sql("CREATE TABLE bench_plain LIKE health_samples");
-      MySQLConnectOptions o = db.connectOptions();
-      Pool plain = MySQLBuilder.pool().with(new PoolOptions().setMaxSize(8)).connectingTo(o).using(vertx).build();
-      String insert = SqlQueries.insertSamples(BATCH).replace("health_samples", "bench_plain");
+      PlainSampleInsert plain = PlainSampleInsert.create(db, vertx, 8);
       System.out.println("innodb_flush_log_at_trx_commit = "
           + db.sql("SELECT @@innodb_flush_log_at_trx_commit").get(0).getValue(0) + ", server "
           + db.sql("SELECT VERSION()").get(0).getValue(0));
@@ -49,32 +40,17 @@ public final class MySqlIngestBench {
         offset += 1_000_000_000L;
         run("store  ", vertx, batches, concurrency, offset, b -> store.ingest(b).mapEmpty());
         offset += 1_000_000_000L;
-        run("warm-up", vertx, 50, concurrency, offset, b -> plain.preparedQuery(insert).execute(params(b)).mapEmpty());
+        run("warm-up", vertx, 50, concurrency, offset, plain::insert);
         offset += 1_000_000_000L;
-        run("plain  ", vertx, batches, concurrency, offset,
-            b -> plain.preparedQuery(insert).execute(params(b)).mapEmpty());
+        run("plain  ", vertx, batches, concurrency, offset, plain::insert);
         offset += 1_000_000_000L;
       }
-      await(plain.close());
+      plain.close();
       await(store.close());
     } finally {
       await(vertx.close());
       MySqlTestDatabase.shutdown();
     }
-  }
-
-  private static Tuple params(List<Sample> batch) {
-    List<Object> p = new ArrayList<>(batch.size() * 7);
-    for (Sample s : batch) {
-      p.add(s.channelId());
-      p.add(s.timestamp());
-      p.add(s.success());
-      p.add(s.latencyMs());
-      p.add(s.reason() == null ? null : s.reason().wireName());
-      p.add(s.note());
-      p.add(s.probeId());
-    }
-    return Tuple.from(p);
   }
 
   /** Each stream writes its own 10 channels, one batch at a time; streams run side by side. */

@@ -1,0 +1,10 @@
+package io.healthwatch.it;
+
+import org.junit.jupiter.api.DisplayName;
+
+@DisplayName("A hostile client of the packaged server on the MySQL backend")
+class MySqlHostileClientTest extends HostileClientTest {
+  MySqlHostileClientTest() {
+    super(Backend.MYSQL);
+  }
+}
