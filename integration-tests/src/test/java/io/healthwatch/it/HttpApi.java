@@ -119,13 +119,22 @@ public final class HttpApi {
 
   /**
    * Every stored sample of a channel, oldest first, read page by page through the samples API
-   * (pages continue after the last timestamp: for channels whose timestamps are unique).
+   * (pages continue after the last timestamp: for channels whose timestamps are unique). A channel
+   * the server does not know (404 {@code not_found}) holds no sample.
    */
   public List<Sample> allSamples(String channelId) {
     List<Sample> all = new ArrayList<>();
     long from = 0;
     while (true) {
-      JsonNode page = get("/api/v1/channels/" + channelId + "/samples?order=asc&limit=10000&from=" + from).path("samples");
+      String path = "/api/v1/channels/" + channelId + "/samples?order=asc&limit=10000&from=" + from;
+      Response response = call("GET", path, null, HttpRequest.BodyPublishers.noBody());
+      if (response.status() == 404 && from == 0 && "not_found".equals(response.errorCode())) {
+        return all;
+      }
+      if (response.status() != 200) {
+        throw new AssertionError("GET " + path + " answered " + response.status() + " (expected 200): " + response.body());
+      }
+      JsonNode page = response.json().path("samples");
       for (JsonNode s : page) {
         all.add(Json.MAPPER.convertValue(s, Sample.class));
       }
