@@ -50,12 +50,13 @@ public final class Rollups {
 
   /**
    * Drops minute buckets that start before {@code minuteCutoff} (they are kept as long as raw
-   * samples) and hour buckets that start before {@code hourCutoff}; returns the buckets dropped.
+   * samples) and hour buckets that start before {@code hourCutoff}; returns the hour buckets
+   * dropped.
    */
   public long dropBefore(long minuteCutoff, long hourCutoff) {
     long n = 0;
     for (RollupSeries s : minutes.values()) {
-      n += s.dropBefore(minuteCutoff);
+      s.dropBefore(minuteCutoff);
     }
     for (RollupSeries s : hours.values()) {
       n += s.dropBefore(hourCutoff);
