@@ -244,6 +244,45 @@ public final class RollupBucket {
     return b;
   }
 
+  /** The histogram alone as bytes (count, then index delta and count per entry), for a database column. */
+  public byte[] histogramBytes() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(4 + histogram.length * 3);
+    writeVar(out, histogram.length);
+    int prev = 0;
+    for (int e : histogram) {
+      int idx = LatencyHistogram.entryIndex(e);
+      writeVar(out, idx - prev);
+      writeVar(out, LatencyHistogram.entryCount(e));
+      prev = idx;
+    }
+    return out.toByteArray();
+  }
+
+  /** A bucket from its columns, as a database stores it. */
+  public static RollupBucket of(long start, long total, long ok, long latencyCount, long latencySum, Long latencyMin,
+      Long latencyMax, byte[] histogramBytes) {
+    RollupBucket b = new RollupBucket(start);
+    b.total = total;
+    b.ok = ok;
+    b.latencyCount = latencyCount;
+    if (latencyCount > 0) {
+      b.latencySum = latencySum;
+      b.latencyMin = latencyMin;
+      b.latencyMax = latencyMax;
+      ByteBuffer in = ByteBuffer.wrap(histogramBytes);
+      int n = (int) readVar(in);
+      int[] h = new int[n];
+      int prev = 0;
+      for (int i = 0; i < n; i++) {
+        int idx = prev + (int) readVar(in);
+        h[i] = LatencyHistogram.entry(idx, (int) readVar(in));
+        prev = idx;
+      }
+      b.histogram = h;
+    }
+    return b;
+  }
+
   /** This bucket (without its start) as bytes, for a database column. */
   public byte[] toBytes() {
     ByteArrayOutputStream out = new ByteArrayOutputStream(16 + histogram.length * 3);
