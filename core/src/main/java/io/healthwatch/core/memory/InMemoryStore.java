@@ -10,6 +10,7 @@ import io.healthwatch.core.model.WindowStats;
 import io.healthwatch.core.rules.ChannelRules;
 import io.healthwatch.core.rules.Ids;
 import io.healthwatch.core.rules.RollupBucket;
+import io.healthwatch.core.rules.RollupPlan;
 import io.healthwatch.core.rules.Rollups;
 import io.healthwatch.core.rules.WatchRules;
 import io.healthwatch.core.storage.HealthStore;
@@ -111,7 +112,10 @@ public class InMemoryStore implements HealthStore {
         rollups.add(s);
         cachedSamples++;
         if (stored.size() > options.getMaxCachedSamplesPerChannel()) {
-          forgottenUpTo.put(s.channelId(), stored.pollFirstEntry().getKey().timestamp());
+          long forgotten = stored.pollFirstEntry().getKey().timestamp();
+          forgottenUpTo.put(s.channelId(), forgotten);
+          // Windows use minute buckets only after the raw floor's hour: older ones would only cost memory.
+          rollups.dropMinutesBefore(s.channelId(), RollupPlan.floor(forgotten, RollupPlan.HOUR));
           cachedSamples--;
         }
       }

@@ -64,6 +64,17 @@ public final class Rollups {
     return n;
   }
 
+  /**
+   * Drops a channel's minute buckets that start before {@code cutoff}: a backend that no longer
+   * has the raw samples there (its raw floor moved) never uses them again.
+   */
+  public void dropMinutesBefore(String channelId, long cutoff) {
+    RollupSeries m = minutes.get(channelId);
+    if (m != null) {
+      m.dropBefore(cutoff);
+    }
+  }
+
   /** The statistics of a channel's window, following {@link RollupPlan}. */
   public RollupBucket window(String channelId, long from, long to, long rawFloor, RawReader raw) throws IOException {
     RollupBucket acc = RollupBucket.accumulator();

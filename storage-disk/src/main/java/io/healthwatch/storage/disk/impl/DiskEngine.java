@@ -430,7 +430,11 @@ public final class DiskEngine {
       load(false);
       needsReset = false;
     }
-    if (logEnd() - snapshotBase() >= options.getSnapshotIntervalBytes()) {
+    // A snapshot is due after the configured amount of log, and at least after as much log as the
+    // last snapshot was large: with long rollup histories a snapshot grows, and this keeps the bytes
+    // written for snapshots at most about the bytes of log (replay at start stays bounded as well).
+    long lastSnapshot = snapshots.isEmpty() ? 0 : snapshots.lastEntry().getValue();
+    if (logEnd() - snapshotBase() >= Math.max(options.getSnapshotIntervalBytes(), lastSnapshot)) {
       writeSnapshot();
     }
     if (active().size >= options.getSegmentBytes()) {

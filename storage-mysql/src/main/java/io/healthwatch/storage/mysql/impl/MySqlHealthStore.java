@@ -220,7 +220,8 @@ public final class MySqlHealthStore implements HealthStore {
                     List<Sample> fresh = unique.stream().filter(s -> !stored.contains(s.key())).toList();
                     ChannelRules.Batch applied = rules.applyAll(fresh, states::get, outages::get);
                     return insertSamples(conn, fresh, 0, 0)
-                        .compose(v -> MySqlRollups.update(conn, fresh))
+                        .compose(v -> MySqlRollups.update(conn, fresh,
+                            c -> states.get(c) == null ? null : states.get(c).lastSampleAt()))
                         .compose(v -> updateStates(conn, applied.states().values()))
                         .compose(v -> writeOutages(conn, applied.outages().values(), outages.keySet()))
                         .map(v -> new Applied(fresh.size(), applied));

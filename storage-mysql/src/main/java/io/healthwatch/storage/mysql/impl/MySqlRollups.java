@@ -39,7 +39,11 @@ final class MySqlRollups {
 
   // ---- ingest --------------------------------------------------------------------------------
 
-  static Future<Void> update(SqlConnection conn, List<Sample> fresh) {
+  /**
+   * @param lastSampleAt each channel's newest stored timestamp before this batch (read under the
+   *     row lock): a bucket that starts after it holds no stored sample, so it is not looked up
+   */
+  static Future<Void> update(SqlConnection conn, List<Sample> fresh, java.util.function.Function<String, Long> lastSampleAt) {
     if (fresh.isEmpty()) {
       return Future.succeededFuture();
     }
@@ -51,19 +55,24 @@ final class MySqlRollups {
         delta.computeIfAbsent(s.channelId(), c -> new TreeMap<>())
             .computeIfAbsent(start, RollupBucket::new).add(s);
       }
-      chain = chain.compose(v -> updateTable(conn, RollupSql.table(unit), delta));
+      chain = chain.compose(v -> updateTable(conn, RollupSql.table(unit), delta, lastSampleAt));
     }
     return chain;
   }
 
-  private static Future<Void> updateTable(SqlConnection conn, String table, Map<String, TreeMap<Long, RollupBucket>> delta) {
+  private static Future<Void> updateTable(SqlConnection conn, String table, Map<String, TreeMap<Long, RollupBucket>> delta,
+      java.util.function.Function<String, Long> lastSampleAt) {
     // Read the existing buckets in chunks of at most CHUNK keys, merge the new samples into them.
     Future<Void> chain = Future.succeededFuture();
     List<Integer> shape = new ArrayList<>();
     List<Object> params = new ArrayList<>();
     int keys = 0;
     for (Map.Entry<String, TreeMap<Long, RollupBucket>> e : delta.entrySet()) {
-      List<Long> starts = new ArrayList<>(e.getValue().keySet());
+      Long last = lastSampleAt.apply(e.getKey());
+      if (last == null) {
+        continue;
+      }
+      List<Long> starts = new ArrayList<>(e.getValue().headMap(last, true).keySet());
       for (int from = 0; from < starts.size(); from += RollupSql.CHUNK) {
         List<Long> part = starts.subList(from, Math.min(starts.size(), from + RollupSql.CHUNK));
         if (keys + part.size() > RollupSql.CHUNK && !shape.isEmpty()) {
