@@ -1,7 +1,13 @@
 package io.healthwatch.bench;
 
+import io.healthwatch.core.storage.HealthStore;
+import io.healthwatch.core.storage.StoreOptions;
+import io.healthwatch.it.Backend;
 import io.healthwatch.it.HttpApi;
 import io.healthwatch.it.ServerProcess;
+import io.healthwatch.storage.disk.DiskStore;
+import io.healthwatch.storage.disk.DiskStoreOptions;
+import io.healthwatch.storage.mysql.MySqlStore;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import java.io.IOException;
@@ -11,9 +17,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Random;
+import java.util.stream.LongStream;
 
 /**
- * A long history loaded into the packaged server over HTTP, then what a dashboard feels, timed
+ * A long history loaded into the store (through the packaged server over HTTP for the memory
+ * backend, straight through the store API for disk and MySQL), then what a dashboard feels, timed
  * over HTTP: the newest 1,000 samples of one channel (the cache answers), 1,000 samples a week old
  * (it does not), and the statistics of the last 30 days; then the process's resident memory and
  * heap in use with every channel's newest samples cached.
@@ -50,6 +58,32 @@ final class HistoryBenchmark {
       return r.samplesPerSecond();
     } finally {
       client.close().await();
+    }
+  }
+
+  /**
+   * Loads the history straight into the backend's store, opened in this JVM on the server's data
+   * (disk directory or MySQL database) and closed again before the server starts: the same store
+   * code the server runs, without HTTP, so that ten million samples load in minutes. Oldest first,
+   * {@code batchSize}-sample batches, {@code inFlight} batches at a time; samples per second.
+   */
+  double load(Vertx vertx, Backend.Storage storage, int batchSize, int inFlight) {
+    HealthStore store = switch (storage.backend()) {
+      case DISK -> DiskStore.open(vertx, new DiskStoreOptions().setDataDir(storage.dataDir())
+          .setStoreOptions(new StoreOptions())).await();
+      case MYSQL -> MySqlStore.open(vertx, storage.database().options().setPoolSize(inFlight)).await();
+      case MEMORY -> throw new IllegalArgumentException("the memory backend keeps nothing across processes");
+    };
+    try {
+      BenchSamples[] slices = shape.slices(inFlight);
+      IngestLoad.Result r = new IngestLoad(vertx, inFlight, batchSize, (stream, first, count) -> store.ingest(
+          LongStream.range(first, first + count).mapToObj(slices[stream]::sample).toList()).mapEmpty()).fill(samples);
+      if (r.errors() > 0) {
+        throw new IllegalStateException(r.errors() + " batches of the history failed");
+      }
+      return r.samplesPerSecond();
+    } finally {
+      store.close().await();
     }
   }
 

@@ -65,6 +65,11 @@ public enum Backend {
       return backend;
     }
 
+    /** The data directory, for the disk backend (null for the others). */
+    public Path dataDir() {
+      return dir;
+    }
+
     /** The database, for backends that have one (null for disk and memory). */
     public MySqlTestDatabase database() {
       return database;

@@ -120,8 +120,9 @@ public final class HealthWatchServer {
     long cutoff = config.clock().millis() - TimeUnit.DAYS.toMillis(config.retentionDays());
     store.applyRetention(cutoff)
         .onSuccess(r -> {
-          if (r.samplesRemoved() > 0) {
-            LOG.info("retention removed {} samples older than {}", r.samplesRemoved(), r.cutoff());
+          if (r.samplesRemoved() > 0 || r.rollupBucketsRemoved() > 0) {
+            LOG.info("retention removed {} samples older than {} and {} hour rollups older than {}",
+                r.samplesRemoved(), r.cutoff(), r.rollupBucketsRemoved(), r.rollupCutoff());
           }
         })
         .onFailure(e -> LOG.warn("retention run failed: {}", e.toString()));

@@ -9,7 +9,9 @@ import io.healthwatch.core.model.WatchSession;
 import io.healthwatch.core.model.WindowStats;
 import io.healthwatch.core.rules.ChannelRules;
 import io.healthwatch.core.rules.Ids;
-import io.healthwatch.core.rules.StatsAccumulator;
+import io.healthwatch.core.rules.RollupBucket;
+import io.healthwatch.core.rules.RollupPlan;
+import io.healthwatch.core.rules.Rollups;
 import io.healthwatch.core.rules.WatchRules;
 import io.healthwatch.core.storage.HealthStore;
 import io.healthwatch.core.storage.OutageQuery;
@@ -66,6 +68,10 @@ public class InMemoryStore implements HealthStore {
   private final Map<String, String> custom = new HashMap<>();
   /** Per channel, the newest timestamp dropped from the cache. */
   private final Map<String, Long> forgottenUpTo = new HashMap<>();
+  /** Minute and hour rollups of every stored sample, also of those the cache dropped. */
+  private final Rollups rollups = new Rollups(true);
+  /** The newest retention cutoff applied: raw samples before it are gone. */
+  private long retentionCutoff = Long.MIN_VALUE;
   private WatchSession active;
   private long cachedSamples;
   private boolean closed;
@@ -103,9 +109,13 @@ public class InMemoryStore implements HealthStore {
       for (Sample s : fresh) {
         NavigableMap<Sample, Sample> stored = samples.computeIfAbsent(s.channelId(), k -> new TreeMap<>(TIME_ORDER));
         stored.put(s, s);
+        rollups.add(s);
         cachedSamples++;
         if (stored.size() > options.getMaxCachedSamplesPerChannel()) {
-          forgottenUpTo.put(s.channelId(), stored.pollFirstEntry().getKey().timestamp());
+          long forgotten = stored.pollFirstEntry().getKey().timestamp();
+          forgottenUpTo.put(s.channelId(), forgotten);
+          // Windows use minute buckets only after the raw floor's hour: older ones would only cost memory.
+          rollups.dropMinutesBefore(s.channelId(), RollupPlan.floor(forgotten, RollupPlan.HOUR));
           cachedSamples--;
         }
       }
@@ -153,12 +163,26 @@ public class InMemoryStore implements HealthStore {
 
   @Override
   public synchronized Future<WindowStats> stats(String channelId, long from, long to) {
-    StatsAccumulator acc = new StatsAccumulator();
+    return Future.succeededFuture(window(channelId, from, to).toWindowStats(channelId, from, to));
+  }
+
+  /**
+   * A window from the rollups, with raw samples for the partial minutes at its edges. Raw samples
+   * are complete after the retention cutoff and after the newest sample the cache dropped.
+   */
+  private RollupBucket window(String channelId, long from, long to) {
     NavigableMap<Sample, Sample> stored = samples.get(channelId);
-    if (stored != null) {
-      stored.subMap(bound(channelId, from), true, bound(channelId, to), false).keySet().forEach(acc::add);
+    Long forgotten = forgottenUpTo.get(channelId);
+    long rawFloor = Math.max(retentionCutoff, forgotten == null ? Long.MIN_VALUE : forgotten + 1);
+    try {
+      return rollups.window(channelId, from, to, rawFloor, (a, b, out) -> {
+        if (stored != null) {
+          stored.subMap(bound(channelId, a), true, bound(channelId, b), false).keySet().forEach(out);
+        }
+      });
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e); // never: reading memory does no I/O
     }
-    return Future.succeededFuture(acc.toWindowStats(channelId, from, to));
   }
 
   @Override
@@ -235,8 +259,8 @@ public class InMemoryStore implements HealthStore {
   }
 
   private WatchSession withStats(WatchSession w) {
-    return w.withStats(WatchRules.stats(w, channels.keySet(),
-        c -> samples.getOrDefault(c, new TreeMap<>(TIME_ORDER)).keySet(),
+    long end = WatchRules.windowEnd(w);
+    return w.withStats(WatchRules.statsFromWindows(w, channels.keySet(), c -> window(c, w.startedAt(), end),
         c -> outages.values().stream().filter(o -> o.channelId().equals(c)).toList()));
   }
 
@@ -262,6 +286,7 @@ public class InMemoryStore implements HealthStore {
       return Future.succeededFuture(false);
     }
     forgottenUpTo.remove(channelId);
+    rollups.deleteChannel(channelId);
     NavigableMap<Sample, Sample> removed = samples.remove(channelId);
     if (removed != null) {
       cachedSamples -= removed.size();
@@ -279,7 +304,10 @@ public class InMemoryStore implements HealthStore {
       old.clear();
     }
     cachedSamples -= removed;
-    return Future.succeededFuture(new RetentionResult(cutoff, removed));
+    retentionCutoff = Math.max(retentionCutoff, cutoff);
+    long rollupCutoff = options.rollupCutoff(cutoff);
+    long buckets = rollups.dropBefore(cutoff, rollupCutoff);
+    return Future.succeededFuture(new RetentionResult(cutoff, removed, rollupCutoff, buckets));
   }
 
   @Override
@@ -288,7 +316,7 @@ public class InMemoryStore implements HealthStore {
     List<String> problems = closed ? List.of("store is closed") : List.of();
     return Future.succeededFuture(new StoreHealth(status, problems,
         new StoreHealth.CacheUsage(cachedSamples, options.getMaxCachedSamplesPerChannel(), outages.size(), archive.size()),
-        Map.of("backend", "memory", "channels", channels.size())));
+        Map.of("backend", "memory", "channels", channels.size(), "rollupBuckets", rollups.bucketCount())));
   }
 
   @Override

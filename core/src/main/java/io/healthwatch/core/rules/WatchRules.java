@@ -54,4 +54,27 @@ public final class WatchRules {
     }
     return stats;
   }
+
+  /**
+   * Computes the statistics of a watch from each covered channel's window statistics (rollups and
+   * raw edges, see {@link RollupPlan}) instead of its samples.
+   *
+   * @param windowOf the accumulated window {@code [startedAt, windowEnd)} of a channel
+   * @param outagesOf the outages of a channel (any window; filtered here)
+   */
+  public static Map<String, WatchChannelStats> statsFromWindows(WatchSession w, Collection<String> knownChannels,
+      Function<String, RollupBucket> windowOf, Function<String, Iterable<Outage>> outagesOf) {
+    long end = windowEnd(w);
+    Map<String, WatchChannelStats> stats = new TreeMap<>();
+    for (String channel : coveredChannels(w, knownChannels)) {
+      long outages = 0;
+      for (Outage o : outagesOf.apply(channel)) {
+        if (o.confirmedAt() >= w.startedAt() && o.confirmedAt() < end) {
+          outages++;
+        }
+      }
+      stats.put(channel, windowOf.apply(channel).toWatchStats(outages));
+    }
+    return stats;
+  }
 }

@@ -12,12 +12,15 @@ public class StoreOptions {
   public static final int DEFAULT_CACHED_OUTAGES = 500;
   public static final int DEFAULT_ARCHIVED_WATCHES = 50;
   public static final int DEFAULT_RETENTION_DAYS = 30;
+  public static final int DEFAULT_ROLLUP_RETENTION_DAYS = 400;
+  private static final long DAY_MS = 86_400_000L;
 
   private int outageThreshold = DEFAULT_OUTAGE_THRESHOLD;
   private int maxCachedSamplesPerChannel = DEFAULT_CACHED_SAMPLES_PER_CHANNEL;
   private int maxCachedOutages = DEFAULT_CACHED_OUTAGES;
   private int maxArchivedWatches = DEFAULT_ARCHIVED_WATCHES;
   private int retentionDays = DEFAULT_RETENTION_DAYS;
+  private int rollupRetentionDays = DEFAULT_ROLLUP_RETENTION_DAYS;
   private Clock clock = Clock.systemUTC();
 
   public StoreOptions() {}
@@ -28,6 +31,7 @@ public class StoreOptions {
     this.maxCachedOutages = other.maxCachedOutages;
     this.maxArchivedWatches = other.maxArchivedWatches;
     this.retentionDays = other.retentionDays;
+    this.rollupRetentionDays = other.rollupRetentionDays;
     this.clock = other.clock;
   }
 
@@ -84,6 +88,28 @@ public class StoreOptions {
     }
     this.retentionDays = retentionDays;
     return this;
+  }
+
+  /** Hour rollups older than this many days may be dropped by a retention run (at least the raw retention). */
+  public int getRollupRetentionDays() {
+    return rollupRetentionDays;
+  }
+
+  public StoreOptions setRollupRetentionDays(int rollupRetentionDays) {
+    if (rollupRetentionDays < 1) {
+      throw new IllegalArgumentException("rollup retention must be at least 1 day");
+    }
+    this.rollupRetentionDays = rollupRetentionDays;
+    return this;
+  }
+
+  /**
+   * The cutoff for hour rollups that goes with a raw-sample cutoff: the rollups are kept
+   * {@code rollupRetentionDays - retentionDays} days longer than raw samples (never shorter).
+   */
+  public long rollupCutoff(long rawCutoff) {
+    long extra = Math.max(0, (long) rollupRetentionDays - retentionDays) * DAY_MS;
+    return rawCutoff < Long.MIN_VALUE + extra ? Long.MIN_VALUE : rawCutoff - extra;
   }
 
   /** The clock watches are timed with; tests replace it. */

@@ -564,6 +564,195 @@ public abstract class HealthStoreConformanceTest {
     }
   }
 
+  // ---------------------------------------------------------------- rollups
+
+  @Nested
+  @DisplayName("Statistics from rollups")
+  class RollupStats {
+    private static final long HOUR = 3_600_000L;
+    private static final long DAY = 24 * HOUR;
+
+    /** 700 samples per channel over three days, random outcome and latency (some none). */
+    private List<Sample> history(java.util.Random rnd, String channel, long start, long span) {
+      java.util.TreeMap<Long, Sample> byTime = new java.util.TreeMap<>();
+      while (byTime.size() < 700) {
+        long t = start + (long) (rnd.nextDouble() * span);
+        Long latency = rnd.nextInt(10) == 0 ? null : (long) (rnd.nextInt(4) == 0 ? rnd.nextInt(200_000) : rnd.nextInt(400));
+        boolean success = rnd.nextInt(7) != 0;
+        byTime.put(t, new Sample(channel, t, success, success ? latency : null, success ? null : Reason.HTTP, null, null));
+      }
+      return new ArrayList<>(byTime.values());
+    }
+
+    /** Ingests the samples shuffled, in batches, sending some batches twice. */
+    private void ingestShuffled(java.util.Random rnd, List<Sample> samples) {
+      List<Sample> shuffled = new ArrayList<>(samples);
+      java.util.Collections.shuffle(shuffled, rnd);
+      for (int i = 0; i < shuffled.size(); i += 97) {
+        List<Sample> batch = shuffled.subList(i, Math.min(shuffled.size(), i + 97));
+        await(store.ingest(batch));
+        if (rnd.nextInt(3) == 0) {
+          assertThat(await(store.ingest(batch)).duplicates()).isEqualTo(batch.size());
+        }
+      }
+    }
+
+    /** A random bound: aligned to an hour, a minute, or anywhere. */
+    private long bound(java.util.Random rnd, long start, long span) {
+      long t = start - HOUR + (long) (rnd.nextDouble() * (span + 2 * HOUR));
+      return switch (rnd.nextInt(4)) {
+        case 0 -> Math.floorDiv(t, HOUR) * HOUR;
+        case 1 -> Math.floorDiv(t, MINUTE) * MINUTE;
+        default -> t;
+      };
+    }
+
+    private void assertAgrees(String channel, List<Sample> samples, long from, long to) {
+      WindowStats s = await(store.stats(channel, from, to));
+      List<Sample> in = samples.stream().filter(x -> x.timestamp() >= from && x.timestamp() < to).toList();
+      assertBruteForce(s, in, "window [" + from + ", " + to + ")");
+    }
+
+    private void assertBruteForce(WindowStats s, List<Sample> in, String what) {
+      long successes = in.stream().filter(Sample::success).count();
+      assertThat(s.samples()).as("samples of " + what).isEqualTo(in.size());
+      assertThat(s.successes()).as("successes of " + what).isEqualTo(successes);
+      assertThat(s.failures()).as("failures of " + what).isEqualTo(in.size() - successes);
+      if (in.isEmpty()) {
+        assertThat(s.availability()).isNull();
+      } else {
+        assertThat(s.availability()).as("availability of " + what)
+            .isEqualTo(Math.round(successes * 10_000.0 / in.size()) / 10_000.0);
+      }
+      long[] sorted = in.stream().filter(x -> x.latencyMs() != null).mapToLong(Sample::latencyMs).sorted().toArray();
+      assertPercentile(s.latencyP50(), sorted, 50, what);
+      assertPercentile(s.latencyP95(), sorted, 95, what);
+      assertPercentile(s.latencyP99(), sorted, 99, what);
+    }
+
+    private void assertPercentile(Long actual, long[] sorted, int p, String what) {
+      if (sorted.length == 0) {
+        assertThat(actual).as("p" + p + " of " + what).isNull();
+        return;
+      }
+      long exact = sorted[Math.max(0, (int) Math.ceil(p / 100.0 * sorted.length) - 1)];
+      long error = io.healthwatch.core.rules.LatencyHistogram.errorBound(exact);
+      assertThat(actual).as("p" + p + " of " + what + " (exact " + exact + ", allowed error " + error + ")")
+          .isBetween(exact - error, exact + error);
+    }
+
+    @Test
+    @DisplayName("statistics of random windows equal a brute-force count over the samples, out of order and with duplicates, also after reopen")
+    void randomWindows() {
+      java.util.Random rnd = new java.util.Random(42);
+      long start = T0 - 3 * DAY + 12_345;
+      long span = 3 * DAY;
+      List<Sample> api = history(rnd, "api", start, span);
+      List<Sample> db = history(rnd, "db", start, span);
+      List<Sample> all = new ArrayList<>(api);
+      all.addAll(db);
+      ingestShuffled(rnd, all);
+      List<long[]> windows = new ArrayList<>();
+      windows.add(new long[] {start - DAY, start + 2 * span});
+      for (int i = 0; i < 150; i++) {
+        long a = bound(rnd, start, span);
+        long b = bound(rnd, start, span);
+        windows.add(new long[] {Math.min(a, b), Math.max(a, b)});
+      }
+      for (long[] w : windows) {
+        assertAgrees("api", api, w[0], w[1]);
+        assertAgrees("db", db, w[0], w[1]);
+      }
+      if (persistent()) {
+        reopen();
+        for (long[] w : windows.subList(0, 40)) {
+          assertAgrees("api", api, w[0], w[1]);
+          assertAgrees("db", db, w[0], w[1]);
+        }
+      }
+    }
+
+    @Test
+    @DisplayName("a late sample and a resent batch update the window once")
+    void lateAndDuplicate() {
+      ingest(ok("api", T0, 5L), ok("api", T0 + 2 * HOUR, 7L));
+      ingest(fail("api", T0 + HOUR + 30_000, null), ok("api", T0, 5L));
+      ingest(fail("api", T0 + HOUR + 30_000, null));
+      WindowStats s = await(store.stats("api", T0, T0 + 3 * HOUR));
+      assertThat(s.samples()).isEqualTo(3);
+      assertThat(s.failures()).isEqualTo(1);
+      assertThat(s.latencyP99()).isEqualTo(7L);
+    }
+
+    @Test
+    @DisplayName("past raw retention, windows count whole hour buckets from the rollups, also after reopen")
+    void pastRetention() {
+      List<Sample> samples = new ArrayList<>();
+      for (int d = 40; d >= 0; d--) {
+        for (int i = 0; i < 5; i++) {
+          long t = T0 - d * DAY + i * 17 * MINUTE + 1_234;
+          samples.add(i == 3 ? fail("api", t, Reason.DNS) : ok("api", t, 100L + d + i));
+        }
+      }
+      await(store.ingest(samples));
+      long cutoff = T0 - 30 * DAY + 5 * MINUTE;
+      await(store.applyRetention(cutoff));
+      assertThat(all("api")).allMatch(x -> x.timestamp() >= cutoff);
+      checkPastRetention(samples, cutoff);
+      if (persistent()) {
+        reopen();
+        checkPastRetention(samples, cutoff);
+      }
+    }
+
+    private void checkPastRetention(List<Sample> samples, long cutoff) {
+      long boundary = Math.floorDiv(cutoff, HOUR) * HOUR + HOUR; // first hour starting after the cutoff
+      long[][] windows = {
+          {T0 - 45 * DAY, T0 + DAY}, {T0 - 40 * DAY, T0 - 35 * DAY}, {T0 - 40 * DAY + 1_234, T0 - 20 * DAY + 7},
+          {T0 - 31 * DAY, cutoff + HOUR + 3}, {boundary, T0}, {T0 - 10 * DAY - 59_000, T0 - 9 * DAY + 61_000}};
+      for (long[] w : windows) {
+        long from = w[0];
+        long to = w[1];
+        List<Sample> expected = samples.stream().filter(x -> from < boundary
+            ? (x.timestamp() >= boundary && x.timestamp() < to)
+                || (Math.floorDiv(x.timestamp(), HOUR) * HOUR >= from && Math.floorDiv(x.timestamp(), HOUR) * HOUR < Math.min(to, boundary))
+            : x.timestamp() >= from && x.timestamp() < to).toList();
+        assertBruteForce(await(store.stats("api", from, to)), expected, "window [" + from + ", " + to + ")");
+      }
+    }
+
+    @Test
+    @DisplayName("retention drops hour rollups older than the rollup retention")
+    void rollupRetention() {
+      await(store.close());
+      options.setRollupRetentionDays(35);
+      store = await(open(vertx, options));
+      ingest(ok("api", T0 - 38 * DAY), ok("api", T0 - 33 * DAY), ok("api", T0 - DAY));
+      var result = await(store.applyRetention(T0 - 30 * DAY));
+      assertThat(result.rollupCutoff()).isEqualTo(T0 - 35 * DAY);
+      assertThat(await(store.stats("api", T0 - 40 * DAY, T0)).samples()).isEqualTo(2);
+      assertThat(await(store.stats("api", T0 - 34 * DAY, T0)).samples()).isEqualTo(2);
+      assertThat(await(store.stats("api", T0 - 32 * DAY, T0)).samples()).isEqualTo(1);
+      if (persistent()) {
+        reopen();
+        assertThat(await(store.stats("api", T0 - 40 * DAY, T0)).samples()).isEqualTo(2);
+      }
+    }
+
+    @Test
+    @DisplayName("a deleted channel's rollups are gone")
+    void deletedChannel() {
+      ingest(ok("gone", T0 - 5 * HOUR), ok("gone", T0));
+      await(store.deleteChannel("gone"));
+      ingest(ok("gone", T0 + 1));
+      assertThat(await(store.stats("gone", T0 - DAY, T0 + DAY)).samples()).isEqualTo(1);
+      if (persistent()) {
+        reopen();
+        assertThat(await(store.stats("gone", T0 - DAY, T0 + DAY)).samples()).isEqualTo(1);
+      }
+    }
+  }
+
   // ---------------------------------------------------------------- outage queries
 
   @Nested

@@ -41,6 +41,9 @@ public class ServeOptions {
   @Option(names = "--retention-days", paramLabel = "DAYS", description = "raw sample retention (HEALTHWATCH_RETENTION_DAYS, default 30)")
   String retentionDays;
 
+  @Option(names = "--rollup-retention-days", paramLabel = "DAYS", description = "hour rollup retention for statistics (HEALTHWATCH_ROLLUP_RETENTION_DAYS, default 400)")
+  String rollupRetentionDays;
+
   @Option(names = "--cluster", paramLabel = "MEMBERS", description = "cluster members host:port,... (HEALTHWATCH_CLUSTER_MEMBERS)")
   String cluster;
 
@@ -59,6 +62,7 @@ public class ServeOptions {
     put(m, Setting.TOKENS_FILE, tokensFile);
     put(m, Setting.OUTAGE_THRESHOLD, outageThreshold);
     put(m, Setting.RETENTION_DAYS, retentionDays);
+    put(m, Setting.ROLLUP_RETENTION_DAYS, rollupRetentionDays);
     put(m, Setting.CLUSTER, cluster);
     put(m, Setting.MAX_BODY_BYTES, maxBodyBytes);
     return m;

@@ -77,6 +77,7 @@ public final class ConfigResolver {
     tokens(c);
     c.outageThreshold(integer(Setting.OUTAGE_THRESHOLD, 1, 1_000_000));
     c.retentionDays(integer(Setting.RETENTION_DAYS, 1, 36_500));
+    c.rollupRetentionDays(integer(Setting.ROLLUP_RETENTION_DAYS, 1, 36_500));
     c.clusterMembers(cluster(c.storage()));
     c.maxBodyBytes(integer(Setting.MAX_BODY_BYTES, 1_024, 1 << 30));
     checkOpenOnlyOnLoopback(c);

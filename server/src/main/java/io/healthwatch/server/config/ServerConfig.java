@@ -51,6 +51,7 @@ public class ServerConfig {
   private Tokens tokens = Tokens.none();
   private int outageThreshold = StoreOptions.DEFAULT_OUTAGE_THRESHOLD;
   private int retentionDays = StoreOptions.DEFAULT_RETENTION_DAYS;
+  private int rollupRetentionDays = StoreOptions.DEFAULT_ROLLUP_RETENTION_DAYS;
   private List<String> clusterMembers = List.of();
   private int maxBodyBytes = Limits.DEFAULT_MAX_BODY_BYTES;
   private int maxBatchSamples = Limits.MAX_BATCH_SAMPLES;
@@ -66,6 +67,7 @@ public class ServerConfig {
     return new StoreOptions()
         .setOutageThreshold(outageThreshold)
         .setRetentionDays(retentionDays)
+        .setRollupRetentionDays(rollupRetentionDays)
         .setClock(clock);
   }
 
@@ -82,6 +84,7 @@ public class ServerConfig {
     lines.add("tokensFile = " + (tokensFile == null ? "(none: open, loopback only)" : tokensFile + " (" + tokens.size() + " tokens)"));
     lines.add("outageThreshold = " + outageThreshold);
     lines.add("retentionDays = " + retentionDays);
+    lines.add("rollupRetentionDays = " + rollupRetentionDays);
     lines.add("cluster = " + (clusterMembers.isEmpty() ? "off" : String.join(",", clusterMembers)));
     lines.add("maxBodyBytes = " + maxBodyBytes);
     lines.add("eventLoops = " + eventLoops);
@@ -188,6 +191,16 @@ public class ServerConfig {
 
   public ServerConfig retentionDays(int retentionDays) {
     this.retentionDays = retentionDays;
+    return this;
+  }
+
+  /** Days hour rollups are kept (raw samples: {@link #retentionDays}). */
+  public int rollupRetentionDays() {
+    return rollupRetentionDays;
+  }
+
+  public ServerConfig rollupRetentionDays(int rollupRetentionDays) {
+    this.rollupRetentionDays = rollupRetentionDays;
     return this;
   }
 

@@ -17,6 +17,8 @@ public enum Setting {
       String.valueOf(io.healthwatch.core.storage.StoreOptions.DEFAULT_OUTAGE_THRESHOLD)),
   RETENTION_DAYS("retentionDays", "--retention-days", "HEALTHWATCH_RETENTION_DAYS",
       String.valueOf(io.healthwatch.core.storage.StoreOptions.DEFAULT_RETENTION_DAYS)),
+  ROLLUP_RETENTION_DAYS("rollupRetentionDays", "--rollup-retention-days", "HEALTHWATCH_ROLLUP_RETENTION_DAYS",
+      String.valueOf(io.healthwatch.core.storage.StoreOptions.DEFAULT_ROLLUP_RETENTION_DAYS)),
   CLUSTER("cluster", "--cluster", "HEALTHWATCH_CLUSTER_MEMBERS", null),
   MAX_BODY_BYTES("maxBodyBytes", "--max-body-bytes", "HEALTHWATCH_MAX_BODY_BYTES",
       String.valueOf(io.healthwatch.core.Limits.DEFAULT_MAX_BODY_BYTES));

@@ -46,6 +46,8 @@ class ConfigResolverTest {
     assertThat(c.tokens().isEmpty()).isTrue();
     assertThat(c.outageThreshold()).isEqualTo(3);
     assertThat(c.retentionDays()).isEqualTo(30);
+    assertThat(c.rollupRetentionDays()).isEqualTo(400);
+    assertThat(c.storeOptions().getRollupRetentionDays()).isEqualTo(400);
     assertThat(c.clusterMembers()).isEmpty();
     assertThat(c.maxBodyBytes()).isEqualTo(4 * 1024 * 1024);
     assertThat(c.storeOptions().getOutageThreshold()).isEqualTo(3);
@@ -54,7 +56,8 @@ class ConfigResolverTest {
   @Test
   @DisplayName("a flag wins over the variable, the variable over the file, the file over the default")
   void precedence() throws IOException {
-    Path file = write("hw.json", "{\"port\":7000,\"outageThreshold\":5,\"retentionDays\":7,\"storage\":\"memory\"}");
+    Path file = write("hw.json", "{\"port\":7000,\"outageThreshold\":5,\"retentionDays\":7,\"storage\":\"memory\","
+        + "\"rollupRetentionDays\":90}");
     env.put("HEALTHWATCH_PORT", "7100");
     env.put("HEALTHWATCH_OUTAGE_THRESHOLD", "6");
     flags.put(Setting.PORT, "7200");
@@ -62,6 +65,8 @@ class ConfigResolverTest {
     assertThat(c.port()).isEqualTo(7200);
     assertThat(c.outageThreshold()).isEqualTo(6);
     assertThat(c.retentionDays()).isEqualTo(7);
+    assertThat(c.rollupRetentionDays()).isEqualTo(90);
+    assertThat(c.storeOptions().rollupCutoff(0)).isEqualTo(-83 * 86_400_000L);
     assertThat(c.storage()).isEqualTo(Backend.MEMORY);
     assertThat(c.mysqlPoolSize()).isEqualTo(8);
   }
@@ -85,6 +90,7 @@ class ConfigResolverTest {
       "STORAGE|floppy|--storage (HEALTHWATCH_STORAGE) from --storage: must be one of disk, mysql, memory, got 'floppy'",
       "OUTAGE_THRESHOLD|0|--outage-threshold (HEALTHWATCH_OUTAGE_THRESHOLD) from --outage-threshold: must be between 1",
       "RETENTION_DAYS|-1|--retention-days (HEALTHWATCH_RETENTION_DAYS) from --retention-days: must be between 1",
+      "ROLLUP_RETENTION_DAYS|0|--rollup-retention-days (HEALTHWATCH_ROLLUP_RETENTION_DAYS) from --rollup-retention-days: must be between 1",
       "MYSQL_POOL_SIZE|0|--mysql-pool-size (HEALTHWATCH_MYSQL_POOL_SIZE) from --mysql-pool-size: must be between 1",
       "MAX_BODY_BYTES|lots|--max-body-bytes (HEALTHWATCH_MAX_BODY_BYTES) from --max-body-bytes: must be an integer",
       "MYSQL_URI|postgres://x|--mysql-uri (HEALTHWATCH_MYSQL_URI) from --mysql-uri: must look like mysql://",

@@ -178,6 +178,14 @@ class ScalingTest {
     assertThat(ops.bytesRead.get()).as("bytes read for a 10-sample window").isLessThan(SEGMENT / 4);
 
     ops.bytesRead.set(0);
+    long hour = 3_600_000L;
+    long h0 = Math.floorDiv(TestSupport.T0, hour) * hour + hour;
+    long expected = java.util.stream.IntStream.range(0, SAMPLES).filter(n -> n % 4 == 0)
+        .mapToLong(n -> TestSupport.T0 + n * 1000L).filter(t -> t >= h0 && t < h0 + 5 * hour).count();
+    assertThat(await(store.stats("c0", h0, h0 + 5 * hour)).samples()).isEqualTo(expected).isPositive();
+    assertThat(ops.bytesRead.get()).as("bytes read for the statistics of whole hours").isZero();
+
+    ops.bytesRead.set(0);
     Sample old = TestSupport.sample("c0", TestSupport.T0 + 4_000L, true);
     assertThat(await(store.ingest(List.of(old))).duplicates()).isEqualTo(1);
     assertThat(ops.bytesRead.get()).as("bytes read to find an old duplicate").isLessThan(SEGMENT / 4);

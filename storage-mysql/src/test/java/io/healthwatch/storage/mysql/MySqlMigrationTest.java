@@ -61,8 +61,9 @@ class MySqlMigrationTest {
   void fromEmpty(Vertx vertx) {
     HealthStore store = await(MySqlStore.open(vertx, db.options()));
     await(store.close());
-    assertThat(versions()).containsExactly(1, 2);
-    for (String t : List.of("health_samples", "channel_states", "outages", "watch_sessions", "custom_data")) {
+    assertThat(versions()).containsExactly(1, 2, 3);
+    for (String t : List.of("health_samples", "channel_states", "outages", "watch_sessions", "custom_data",
+        "rollup_minute", "rollup_hour", "rollup_retention")) {
       assertThat(tableExists(t)).as(t).isTrue();
     }
     assertThat(indexExists("health_samples", "uq_samples_identity")).isTrue();
@@ -82,7 +83,7 @@ class MySqlMigrationTest {
     await(store.ingest(List.of(new Sample("api", T0, true, 3L, null, null, null))));
     await(store.close());
     store = await(MySqlStore.open(vertx, db.options()));
-    assertThat(versions()).containsExactly(1, 2);
+    assertThat(versions()).containsExactly(1, 2, 3);
     assertThat(await(store.samples("api", SampleQuery.latest()))).hasSize(1);
     await(store.close());
   }
@@ -102,12 +103,60 @@ class MySqlMigrationTest {
         + " last_state_change_at, sample_count) VALUES ('old', 'online', ?, 1, 9, ?, 1)", T0, T0);
 
     HealthStore store = await(MySqlStore.open(vertx, db.options()));
-    assertThat(versions()).containsExactly(1, 2);
+    assertThat(versions()).containsExactly(1, 2, 3);
     assertThat(tableExists("watch_sessions")).isTrue();
     assertThat(indexExists("health_samples", "idx_samples_time")).isTrue();
     assertThat(await(store.channel("old"))).get().satisfies(c -> assertThat(c.sampleCount()).isEqualTo(1));
     assertThat(await(store.ingest(List.of(new Sample("old", T0, true, 9L, null, null, null)))).duplicates())
         .isEqualTo(1);
+    await(store.close());
+  }
+
+  @Test
+  @DisplayName("a version 2 database with samples gets rollups of them (also after an interrupted backfill)")
+  void backfillsRollups(Vertx vertx) {
+    Pool pool = pool(vertx);
+    assertThat(await(Migrations.run(pool, 2, T0))).isEqualTo(2);
+    await(pool.close());
+    java.util.Random rnd = new java.util.Random(5);
+    List<Sample> samples = new ArrayList<>();
+    List<Object> params = new ArrayList<>();
+    for (int i = 0; i < 12_000; i++) {
+      String c = "c" + (i % 3);
+      long t = T0 - 2 * 86_400_000L + i * 13_001L;
+      Long latency = rnd.nextInt(9) == 0 ? null : (long) rnd.nextInt(2_000);
+      samples.add(new Sample(c, t, i % 11 != 0, latency, null, null, "p" + (i % 2)));
+      params.addAll(java.util.Arrays.asList(c, "p" + (i % 2), t, i % 11 != 0, latency));
+      if (params.size() == 5 * 1_000) {
+        db.sql("INSERT INTO health_samples (channel_id, probe_id, timestamp, success, latency_ms) VALUES "
+            + String.join(", ", java.util.Collections.nCopies(1_000, "(?, ?, ?, ?, ?)")), params.toArray());
+        params.clear();
+      }
+    }
+    for (int c = 0; c < 3; c++) {
+      db.sql("INSERT INTO channel_states (channel_id, state, last_sample_at, sample_count) VALUES (?, 'online', ?, 4000)",
+          "c" + c, T0);
+    }
+    // An earlier start created the tables and wrote part of the rollups, then died before its version row.
+    db.sql(io.healthwatch.storage.mysql.impl.RollupSql.V3_FOR_TESTS.get(1));
+    db.sql("INSERT INTO rollup_hour (channel_id, bucket_start, total, ok, latency_count, latency_sum, histogram)"
+        + " VALUES ('c0', ?, 99, 99, 0, 0, x'00')", T0 - 3_600_000L);
+
+    HealthStore store = await(MySqlStore.open(vertx, db.options()));
+    assertThat(versions()).containsExactly(1, 2, 3);
+    long[][] windows = {{T0 - 3 * 86_400_000L, T0 + 86_400_000L}, {T0 - 86_400_000L + 12_345, T0 - 3_600_000L - 1}};
+    for (long[] w : windows) {
+      for (int c = 0; c < 3; c++) {
+        String ch = "c" + c;
+        List<Sample> in = samples.stream().filter(s -> s.channelId().equals(ch) && s.timestamp() >= w[0] && s.timestamp() < w[1])
+            .toList();
+        var stats = await(store.stats(ch, w[0], w[1]));
+        assertThat(stats.samples()).isEqualTo(in.size());
+        assertThat(stats.successes()).isEqualTo(in.stream().filter(Sample::success).count());
+      }
+    }
+    assertThat(db.count("SELECT COALESCE(SUM(total), 0) FROM rollup_hour")).isEqualTo(12_000);
+    assertThat(db.count("SELECT COALESCE(SUM(total), 0) FROM rollup_minute")).isEqualTo(12_000);
     await(store.close());
   }
 
@@ -119,7 +168,7 @@ class MySqlMigrationTest {
     await(pool.close());
     db.sql("ALTER TABLE health_samples ADD KEY idx_samples_time (timestamp)");
     HealthStore store = await(MySqlStore.open(vertx, db.options()));
-    assertThat(versions()).containsExactly(1, 2);
+    assertThat(versions()).containsExactly(1, 2, 3);
     await(store.close());
   }
 
@@ -131,7 +180,7 @@ class MySqlMigrationTest {
       opening.add(MySqlStore.open(vertx, db.options().setPoolSize(2)));
     }
     List<HealthStore> stores = opening.stream().map(MySqlTestDatabase::await).toList();
-    assertThat(versions()).containsExactly(1, 2);
+    assertThat(versions()).containsExactly(1, 2, 3);
     stores.forEach(s -> await(s.close()));
   }
 

@@ -88,7 +88,7 @@ class MySqlStoreTest {
   }
 
   @Test
-  @DisplayName("window and statistics queries read through the (channel_id, timestamp) index")
+  @DisplayName("window and statistics queries read through the (channel_id, timestamp) index and the rollups' primary key")
   void queriesUseTheChannelTimeIndex() {
     List<Sample> batch = new ArrayList<>();
     for (int i = 0; i < 2_000; i++) {
@@ -99,9 +99,10 @@ class MySqlStoreTest {
     for (String sql : List.of(SqlQueries.WINDOW_DESC, SqlQueries.WINDOW_ASC)) {
       assertThat(explainKeys(sql, "c1", T0, T0 + 1_000, 100)).as(sql).contains("idx_samples_channel_time");
     }
-    for (String sql : List.of(SqlQueries.WINDOW_COUNTS, SqlQueries.WINDOW_PERCENTILES)) {
-      assertThat(explainKeys(sql, "c1", T0, T0 + 1_000)).as(sql).contains("idx_samples_channel_time");
-    }
+    String raw = io.healthwatch.storage.mysql.impl.RollupSql.raw(true, 2);
+    assertThat(explainKeys(raw, "c1", T0, T0 + 10, T0 + 990, T0 + 1_000)).as(raw).contains("idx_samples_channel_time");
+    String hours = io.healthwatch.storage.mysql.impl.RollupSql.buckets(io.healthwatch.storage.mysql.impl.RollupSql.HOURS, true, 1);
+    assertThat(explainKeys(hours, "c1", T0, T0 + 30 * 86_400_000L)).as(hours).contains("PRIMARY");
   }
 
   private List<String> explainKeys(String sql, Object... params) {

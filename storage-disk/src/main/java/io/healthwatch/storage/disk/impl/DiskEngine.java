@@ -10,7 +10,7 @@ import io.healthwatch.core.model.WatchSession;
 import io.healthwatch.core.model.WindowStats;
 import io.healthwatch.core.rules.ChannelRules;
 import io.healthwatch.core.rules.Ids;
-import io.healthwatch.core.rules.StatsAccumulator;
+import io.healthwatch.core.rules.RollupBucket;
 import io.healthwatch.core.rules.WatchRules;
 import io.healthwatch.core.storage.OutageQuery;
 import io.healthwatch.core.storage.RetentionResult;
@@ -84,6 +84,11 @@ public final class DiskEngine {
   private final TreeMap<Long, Long> snapshots = new TreeMap<>(); // position -> file size
   private final FileSafety safety;
   private final OutageArchive archive;
+  private final RollupStore rollups;
+  /** Bumped whenever {@link #channels} changes, so readers can keep an immutable copy until then. */
+  private long channelsVersion;
+  private long viewVersion = -1;
+  private Map<String, ChannelState> channelView = Map.of();
 
   // The state.
   private final TreeMap<String, ChannelState> channels = new TreeMap<>();
@@ -135,6 +140,7 @@ public final class DiskEngine {
     this.rules = new ChannelRules(storeOptions.getOutageThreshold());
     this.safety = new FileSafety(fs, dir, options.getRenameAttempts(), options.getRenameBackoffMs(), problems::add);
     this.archive = new OutageArchive(fs, dir, problems::add);
+    this.rollups = new RollupStore(storeOptions);
   }
 
   /**
@@ -185,6 +191,8 @@ public final class DiskEngine {
     custom.clear();
     deletions.clear();
     retentionMarks.clear();
+    rollups.clear();
+    channelsVersion++;
     events.clear();
     dirty = false;
   }
@@ -270,6 +278,13 @@ public final class DiskEngine {
       }
     }
     archive.load(safety, durableOnly, snapshot != null ? snapshot.outageArchive() : null);
+    if (rollups.needsRebuild()) {
+      // A snapshot from before rollups existed: build them once from every stored sample.
+      rollups.startRebuild();
+      for (String c : channels.keySet()) {
+        scanDisk(c, Long.MIN_VALUE, Long.MAX_VALUE, false, ce -> false, rollups::add);
+      }
+    }
     Segment active = active();
     if (!durableOnly) {
       active.handle.force();
@@ -391,12 +406,17 @@ public final class DiskEngine {
     deletions.putAll(s.deletions());
     s.retentionMarks().forEach(m -> retentionMarks.add(m.clone()));
     retentionPending |= !retentionMarks.isEmpty();
+    rollups.restore(s.rollups());
+    if (s.rollups() == null) {
+      s.retentionMarks().forEach(m -> rollups.retention(m[1]));
+    }
+    channelsVersion++;
   }
 
   private SnapshotState snapshotState(long position) {
     return new SnapshotState(SnapshotState.VERSION, position, List.copyOf(channels.values()),
         List.copyOf(outages.values()), activeWatch, List.copyOf(archivedWatches), new TreeMap<>(custom),
-        new TreeMap<>(deletions), List.copyOf(retentionMarks), archive.summary());
+        new TreeMap<>(deletions), List.copyOf(retentionMarks), archive.summary(), rollups.state());
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -410,7 +430,11 @@ public final class DiskEngine {
       load(false);
       needsReset = false;
     }
-    if (logEnd() - snapshotBase() >= options.getSnapshotIntervalBytes()) {
+    // A snapshot is due after the configured amount of log, and at least after as much log as the
+    // last snapshot was large: with long rollup histories a snapshot grows, and this keeps the bytes
+    // written for snapshots at most about the bytes of log (replay at start stays bounded as well).
+    long lastSnapshot = snapshots.isEmpty() ? 0 : snapshots.lastEntry().getValue();
+    if (logEnd() - snapshotBase() >= Math.max(options.getSnapshotIntervalBytes(), lastSnapshot)) {
       writeSnapshot();
     }
     if (active().size >= options.getSegmentBytes()) {
@@ -591,8 +615,10 @@ public final class DiskEngine {
     ChannelRules.Batch applied = rules.applyAll(fresh, channels::get, outages::get);
     for (Sample s : fresh) {
       cacheAdd(s);
+      rollups.add(s);
     }
     channels.putAll(applied.states());
+    channelsVersion++;
     outages.putAll(applied.outages());
     Iterator<Outage> it = outages.values().iterator();
     while (outages.size() > storeOptions.getMaxCachedOutages() && it.hasNext()) {
@@ -633,6 +659,8 @@ public final class DiskEngine {
 
   private void applyChannelDelete(String channelId, long pos) {
     channels.remove(channelId);
+    channelsVersion++;
+    rollups.deleteChannel(channelId);
     TreeSet<Sample> removed = cache.remove(channelId);
     if (removed != null) {
       cachedSamples -= removed.size();
@@ -643,7 +671,8 @@ public final class DiskEngine {
     deletions.put(channelId, pos);
   }
 
-  private void applyRetentionMark(long pos, long cutoff) {
+  /** Returns the hour rollup buckets dropped. */
+  private long applyRetentionMark(long pos, long cutoff) {
     retentionMarks.removeIf(m -> m[1] <= cutoff);
     retentionMarks.add(new long[] {pos, cutoff});
     for (TreeSet<Sample> set : cache.values()) {
@@ -652,6 +681,7 @@ public final class DiskEngine {
       old.clear();
     }
     retentionPending = true;
+    return rollups.retention(cutoff);
   }
 
   private boolean visible(String channelId, long timestamp, long pos) {
@@ -759,18 +789,17 @@ public final class DiskEngine {
 
   private WatchSession withStats(WatchSession w) throws IOException {
     long end = WatchRules.windowEnd(w);
-    Map<String, List<Sample>> windows = new HashMap<>();
+    Map<String, RollupBucket> windows = new HashMap<>();
     for (String c : WatchRules.coveredChannels(w, channels.keySet())) {
-      List<Sample> list = new ArrayList<>();
-      forEachInWindow(c, w.startedAt(), end, list::add);
-      windows.put(c, list);
+      windows.put(c, window(c, w.startedAt(), end));
     }
     Map<String, List<Outage>> byChannel = new HashMap<>();
     boolean archiveCounts = archive.maxConfirmedAt() >= w.startedAt();
     for (Outage o : (archiveCounts ? allOutages() : recentOutages()).values()) {
       byChannel.computeIfAbsent(o.channelId(), k -> new ArrayList<>()).add(o);
     }
-    return w.withStats(WatchRules.stats(w, channels.keySet(), c -> windows.getOrDefault(c, List.of()),
+    return w.withStats(WatchRules.statsFromWindows(w, channels.keySet(),
+        c -> windows.getOrDefault(c, RollupBucket.accumulator()),
         c -> byChannel.getOrDefault(c, List.of())));
   }
 
@@ -803,8 +832,8 @@ public final class DiskEngine {
       removed += countVisible(c, cutoff);
     }
     long pos = append(LogEntry.retention(cutoff));
-    applyRetentionMark(pos, cutoff);
-    return new RetentionResult(cutoff, removed);
+    long buckets = applyRetentionMark(pos, cutoff);
+    return new RetentionResult(cutoff, removed, rollups.rollupCutoff(cutoff), buckets);
   }
 
   private long countVisible(String channelId, long cutoff) throws IOException {
@@ -880,6 +909,19 @@ public final class DiskEngine {
     return List.copyOf(channels.values());
   }
 
+  /**
+   * The channel states as an immutable sorted map, the same object until they change: the store
+   * takes it after every group and serves the channel list and single channels from it without
+   * waiting for the engine (no history is read, no lock is taken).
+   */
+  public Map<String, ChannelState> channelView() {
+    if (viewVersion != channelsVersion) {
+      channelView = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(channels));
+      viewVersion = channelsVersion;
+    }
+    return channelView;
+  }
+
   public Optional<ChannelState> channel(String channelId) {
     return Optional.ofNullable(channels.get(channelId));
   }
@@ -915,11 +957,15 @@ public final class DiskEngine {
   }
 
   public WindowStats stats(String channelId, long from, long to) throws IOException {
-    StatsAccumulator acc = new StatsAccumulator();
-    if (channels.containsKey(channelId) && from < to) {
-      forEachInWindow(channelId, from, to, acc::add);
+    return window(channelId, from, to).toWindowStats(channelId, from, to);
+  }
+
+  /** A window from the hour rollups, with raw samples (cache or time index) for its partial hours. */
+  private RollupBucket window(String channelId, long from, long to) throws IOException {
+    if (!channels.containsKey(channelId) || from >= to) {
+      return RollupBucket.accumulator();
     }
-    return acc.toWindowStats(channelId, from, to);
+    return rollups.window(channelId, from, to, (a, b, out) -> forEachInWindow(channelId, a, b, out));
   }
 
   private void forEachInWindow(String channelId, long from, long to, Consumer<Sample> out) throws IOException {
@@ -1103,6 +1149,7 @@ public final class DiskEngine {
     details.put("backend", "disk");
     details.put("dataDir", dir.toString());
     details.put("channels", channels.size());
+    details.put("rollupBuckets", rollups.buckets());
     details.put("segments", segments.size());
     details.put("logBytes", logBytes);
     details.put("snapshotBytes", snapshotBytes);

@@ -10,6 +10,8 @@ import java.util.Map;
  * A checkpoint of the state after every log record before {@code position}. Outages are the ones
  * held in memory, in insertion order; older closed ones are in the outage archive, of which
  * {@code outageArchive} records the length and newest times when the snapshot was written.
+ * {@code rollups} are the hour rollups (null in snapshots written before rollups existed: they are
+ * then rebuilt once from the log).
  */
 record SnapshotState(
     int version,
@@ -21,6 +23,7 @@ record SnapshotState(
     Map<String, String> custom,
     Map<String, Long> deletions,
     List<long[]> retentionMarks,
-    OutageArchive.Summary outageArchive) {
+    OutageArchive.Summary outageArchive,
+    RollupStore.State rollups) {
   static final int VERSION = 1;
 }

@@ -6,6 +6,7 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * Brings the schema up to date at start. Each migration is applied once, in order, and recorded in
@@ -20,9 +21,18 @@ public final class Migrations {
   /** One schema version: its statements and, for a step that cannot say IF NOT EXISTS, an index to check. */
   record Migration(int version, String description, List<Step> steps) {}
 
-  record Step(String sql, String table, String index) {
+  record Step(String sql, String table, String index, Function<SqlConnection, Future<Void>> action) {
+    Step(String sql, String table, String index) {
+      this(sql, table, index, null);
+    }
+
     static Step always(String sql) {
       return new Step(sql, null, null);
+    }
+
+    /** A step done in Java on the migration connection (it must be safe to repeat). */
+    static Step run(Function<SqlConnection, Future<Void>> action) {
+      return new Step(null, null, null, action);
     }
   }
 
@@ -31,10 +41,14 @@ public final class Migrations {
           SqlQueries.V1.stream().map(Step::always).toList()),
       new Migration(2, "watch sessions; time index on samples",
           List.of(Step.always(SqlQueries.V2_WATCH_SESSIONS),
-              new Step(SqlQueries.V2_SAMPLES_TIME_INDEX, "health_samples", "idx_samples_time"))));
+              new Step(SqlQueries.V2_SAMPLES_TIME_INDEX, "health_samples", "idx_samples_time"))),
+      // ---- rollups (RollupSql, MySqlRollups) ----
+      new Migration(3, "minute and hour rollups; rollups of the stored samples",
+          java.util.stream.Stream.concat(RollupSql.V3.stream().map(Step::always),
+              java.util.stream.Stream.of(Step.run(MySqlRollups::backfill))).toList()));
 
   /** The version a fully migrated database has. */
-  public static final int LATEST = 2;
+  public static final int LATEST = 3;
 
   private Migrations() {}
 
@@ -89,6 +103,9 @@ public final class Migrations {
   }
 
   private static Future<Void> applyStep(SqlConnection conn, Step step) {
+    if (step.action() != null) {
+      return step.action().apply(conn);
+    }
     if (step.index() == null) {
       return conn.query(step.sql()).execute().mapEmpty();
     }

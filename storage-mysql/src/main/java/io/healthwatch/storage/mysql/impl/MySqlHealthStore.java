@@ -9,6 +9,7 @@ import io.healthwatch.core.model.WatchChannelStats;
 import io.healthwatch.core.model.WatchSession;
 import io.healthwatch.core.model.WindowStats;
 import io.healthwatch.core.rules.ChannelRules;
+import io.healthwatch.core.rules.RollupBucket;
 import io.healthwatch.core.rules.Ids;
 import io.healthwatch.core.rules.WatchRules;
 import io.healthwatch.core.storage.HealthStore;
@@ -219,6 +220,8 @@ public final class MySqlHealthStore implements HealthStore {
                     List<Sample> fresh = unique.stream().filter(s -> !stored.contains(s.key())).toList();
                     ChannelRules.Batch applied = rules.applyAll(fresh, states::get, outages::get);
                     return insertSamples(conn, fresh, 0, 0)
+                        .compose(v -> MySqlRollups.update(conn, fresh,
+                            c -> states.get(c) == null ? null : states.get(c).lastSampleAt()))
                         .compose(v -> updateStates(conn, applied.states().values()))
                         .compose(v -> writeOutages(conn, applied.outages().values(), outages.keySet()))
                         .map(v -> new Applied(fresh.size(), applied));
@@ -399,55 +402,8 @@ public final class MySqlHealthStore implements HealthStore {
 
   @Override
   public Future<WindowStats> stats(String channelId, long from, long to) {
-    return read("computing statistics", () -> pool.withTransaction(conn -> tallies(conn,
-        SqlQueries.WINDOW_COUNTS, SqlQueries.WINDOW_PERCENTILES, Tuple.of(channelId, from, to)))
-        .map(tallies -> tallies.getOrDefault(channelId, new Tally()).toWindowStats(channelId, from, to)));
-  }
-
-  /** Counts and percentile latencies per channel, read in one snapshot. */
-  private static Future<Map<String, Tally>> tallies(SqlConnection conn, String countsSql, String percentilesSql,
-      Tuple params) {
-    return conn.preparedQuery(countsSql).execute(params)
-        .compose(counts -> conn.preparedQuery(percentilesSql).execute(params).map(ranked -> {
-          Map<String, Tally> out = new HashMap<>();
-          for (Row r : counts) {
-            Tally t = out.computeIfAbsent(r.getString("channel_id"), k -> new Tally());
-            t.samples = r.getLong("samples");
-            t.successes = r.getLong("successes");
-          }
-          for (Row r : ranked) {
-            Tally t = out.computeIfAbsent(r.getString("channel_id"), k -> new Tally());
-            t.latencies = r.getLong("n");
-            t.byRank.put(r.getLong("rn"), r.getLong("latency_ms"));
-          }
-          return out;
-        }));
-  }
-
-  /** Statistics of one channel, with the same rounding and nearest-rank rule as {@code StatsAccumulator}. */
-  private static final class Tally {
-    long samples;
-    long successes;
-    long latencies;
-    final Map<Long, Long> byRank = new HashMap<>();
-
-    Double availability() {
-      return samples == 0 ? null : Math.round(successes * 10_000.0 / samples) / 10_000.0;
-    }
-
-    Long percentile(int p) {
-      return latencies == 0 ? null : byRank.get(Math.max(1, (p * latencies + 99) / 100));
-    }
-
-    WindowStats toWindowStats(String channelId, long from, long to) {
-      return new WindowStats(channelId, from, to, samples, successes, samples - successes, availability(),
-          percentile(50), percentile(95), percentile(99));
-    }
-
-    WatchChannelStats toWatchStats(long outages) {
-      return new WatchChannelStats(samples, successes, samples - successes, availability(), percentile(50),
-          percentile(95), outages);
-    }
+    return read("computing statistics", () -> pool.withTransaction(conn -> MySqlRollups.window(conn, channelId, from, to))
+        .map(w -> w.getOrDefault(channelId, RollupBucket.accumulator()).toWindowStats(channelId, from, to)));
   }
 
   @Override
@@ -592,8 +548,7 @@ public final class MySqlHealthStore implements HealthStore {
     Future<List<String>> covered = w.channels().isEmpty()
         ? pool.query(SqlQueries.CHANNEL_IDS).execute().map(rows -> Rows.list(rows, r -> r.getString("channel_id")))
         : Future.succeededFuture(w.channels());
-    return covered.compose(channels -> pool.withTransaction(conn -> tallies(conn, SqlQueries.RANGE_COUNTS,
-            SqlQueries.RANGE_PERCENTILES, Tuple.of(w.startedAt(), end))
+    return covered.compose(channels -> pool.withTransaction(conn -> MySqlRollups.window(conn, null, w.startedAt(), end)
         .compose(tallies -> conn.preparedQuery(SqlQueries.OUTAGES_CONFIRMED_PER_CHANNEL)
             .execute(Tuple.of(w.startedAt(), end))
             .map(rows -> {
@@ -601,7 +556,7 @@ public final class MySqlHealthStore implements HealthStore {
               rows.forEach(r -> outages.put(r.getString("channel_id"), r.getLong("outages")));
               Map<String, WatchChannelStats> stats = new LinkedHashMap<>();
               for (String c : channels) {
-                stats.put(c, tallies.getOrDefault(c, new Tally()).toWatchStats(outages.getOrDefault(c, 0L)));
+                stats.put(c, tallies.getOrDefault(c, RollupBucket.accumulator()).toWatchStats(outages.getOrDefault(c, 0L)));
               }
               return w.withStats(stats);
             }))));
@@ -642,6 +597,7 @@ public final class MySqlHealthStore implements HealthStore {
           }
           boolean known = row.get().getLong("sample_count") > 0;
           return conn.preparedQuery(SqlQueries.DELETE_CHANNEL_SAMPLES).execute(id)
+              .compose(v -> MySqlRollups.deleteChannel(conn, channelId))
               .compose(v -> conn.preparedQuery(SqlQueries.DELETE_CHANNEL_OUTAGES).execute(id))
               .compose(v -> conn.preparedQuery(SqlQueries.DELETE_STATE).execute(id))
               .map(known);
@@ -655,7 +611,10 @@ public final class MySqlHealthStore implements HealthStore {
 
   @Override
   public Future<RetentionResult> applyRetention(long cutoff) {
-    return write("applying retention", () -> deleteOlder(cutoff, 0).map(removed -> new RetentionResult(cutoff, removed)));
+    long rollupCutoff = options.rollupCutoff(cutoff);
+    return write("applying retention", () -> MySqlRollups.retention(pool, cutoff, rollupCutoff)
+        .compose(buckets -> deleteOlder(cutoff, 0)
+            .map(removed -> new RetentionResult(cutoff, removed, rollupCutoff, buckets))));
   }
 
   /** Deletes in small statements, each its own short transaction, so ingestion never waits long. */

@@ -128,37 +128,6 @@ public final class SqlQueries {
       + " WHERE channel_id = ? AND timestamp >= ? AND timestamp < ?"
       + " ORDER BY timestamp ASC, probe_id ASC LIMIT ?";
 
-  /** Counts of one channel's window: channel_id, samples, successes. */
-  public static final String WINDOW_COUNTS = "SELECT channel_id, COUNT(*) AS samples,"
-      + " COALESCE(SUM(success), 0) AS successes"
-      + " FROM health_samples FORCE INDEX (idx_samples_channel_time)"
-      + " WHERE channel_id = ? AND timestamp >= ? AND timestamp < ? GROUP BY channel_id";
-
-  /**
-   * Nearest-rank percentiles of one channel's window: rows (channel_id, rank, latency_ms) for the
-   * ranks ceil(p * n / 100) of p = 50, 95 and 99, n being the samples with a latency.
-   */
-  public static final String WINDOW_PERCENTILES = percentiles(
-      "FROM health_samples FORCE INDEX (idx_samples_channel_time)"
-          + " WHERE channel_id = ? AND timestamp >= ? AND timestamp < ? AND latency_ms IS NOT NULL");
-
-  /** Counts of every channel over a time range (a watch). */
-  public static final String RANGE_COUNTS = "SELECT channel_id, COUNT(*) AS samples,"
-      + " COALESCE(SUM(success), 0) AS successes FROM health_samples"
-      + " WHERE timestamp >= ? AND timestamp < ? GROUP BY channel_id";
-
-  public static final String RANGE_PERCENTILES = percentiles(
-      "FROM health_samples WHERE timestamp >= ? AND timestamp < ? AND latency_ms IS NOT NULL");
-
-  private static String percentiles(String from) {
-    return "SELECT channel_id, rn, n, latency_ms FROM ("
-        + " SELECT channel_id, latency_ms,"
-        + " ROW_NUMBER() OVER (PARTITION BY channel_id ORDER BY latency_ms) AS rn,"
-        + " COUNT(*) OVER (PARTITION BY channel_id) AS n "
-        + from + ") ranked"
-        + " WHERE rn IN ((50 * n + 99) DIV 100, (95 * n + 99) DIV 100, (99 * n + 99) DIV 100)";
-  }
-
   public static final String DELETE_CHANNEL_SAMPLES = "DELETE FROM health_samples WHERE channel_id = ?";
 
   public static final int RETENTION_BATCH = 1_000;
