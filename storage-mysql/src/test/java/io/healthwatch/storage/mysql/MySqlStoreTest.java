@@ -99,6 +99,10 @@ class MySqlStoreTest {
     for (String sql : List.of(SqlQueries.WINDOW_DESC, SqlQueries.WINDOW_ASC)) {
       assertThat(explainKeys(sql, "c1", T0, T0 + 1_000, 100)).as(sql).contains("idx_samples_channel_time");
     }
+    for (String sql : List.of(SqlQueries.WINDOW_ASC_AFTER, SqlQueries.WINDOW_DESC_BEFORE)) {
+      assertThat(explainKeys(sql, "c1", T0, T0 + 1_000, T0 + 500, T0 + 500, "default", 100)).as(sql)
+          .contains("idx_samples_channel_time");
+    }
     for (String sql : List.of(SqlQueries.WINDOW_COUNTS, SqlQueries.WINDOW_PERCENTILES)) {
       assertThat(explainKeys(sql, "c1", T0, T0 + 1_000)).as(sql).contains("idx_samples_channel_time");
     }
