@@ -18,9 +18,10 @@ import org.slf4j.LoggerFactory;
 /**
  * One running export ({@code GET /api/v1/channels/{id}/samples/export}): the window is read from the
  * store page by page (keyset pagination, {@link SampleQuery#next}) and each page is written as NDJSON
- * lines. The next page is asked for only once the response's write queue has room (its drain
- * handler), so a slow client holds at most one page and the socket's buffers, however large the
- * window; a client that goes away stops the reading.
+ * lines. While one page is being sent the next one is read; it is written, and the one after it
+ * asked for, only once the response's write queue has room again (its drain handler). A slow client
+ * thus holds at most the write queue ({@link #WRITE_QUEUE_BYTES}), one page waiting and the
+ * socket's buffers, however large the window; a client that goes away stops the reading.
  */
 final class SampleExport {
   static final String NDJSON = "application/x-ndjson";
@@ -54,16 +55,28 @@ final class SampleExport {
       if (ar.failed()) {
         fail(ar.cause());
       } else {
-        write(q, ar.result());
+        deliver(q, ar.result());
       }
     });
   }
 
-  private void write(SampleQuery q, List<Sample> page) {
+  /** Writes a page once the write queue has room; meanwhile it is the one page held. */
+  private void deliver(SampleQuery q, List<Sample> page) {
     if (response.closed()) {
       LOG.debug("export of {} stopped: the client went away", channelId);
       return;
     }
+    if (started && response.writeQueueFull()) {
+      response.drainHandler(v -> {
+        response.drainHandler(null);
+        deliver(q, page);
+      });
+      return;
+    }
+    write(q, page);
+  }
+
+  private void write(SampleQuery q, List<Sample> page) {
     if (!started) {
       started = true;
       response.setStatusCode(200).setChunked(true).putHeader(HttpHeaders.CONTENT_TYPE, NDJSON)
@@ -76,15 +89,9 @@ final class SampleExport {
       response.end().onFailure(this::writeFailed);
       return;
     }
+    // The next page is read while this one is being sent; it waits for room in deliver().
     SampleQuery next = q.next(page.get(page.size() - 1));
-    if (response.writeQueueFull()) {
-      response.drainHandler(v -> {
-        response.drainHandler(null);
-        fetch(next);
-      });
-    } else {
-      context.runOnContext(v -> fetch(next)); // not recursive: a store may answer at once
-    }
+    context.runOnContext(v -> fetch(next)); // not recursive: a store may answer at once
   }
 
   private static Buffer lines(List<Sample> page) {
