@@ -1,6 +1,8 @@
 package io.healthwatch.server;
 
+import io.healthwatch.core.model.AuditRecord;
 import io.healthwatch.core.storage.HealthStore;
+import io.healthwatch.server.api.AuditTrail;
 import io.healthwatch.server.api.HealthApi;
 import io.healthwatch.server.config.ConfigException;
 import io.healthwatch.server.config.ServerConfig;
@@ -119,11 +121,13 @@ public final class HealthWatchServer {
   private void runRetention() {
     long cutoff = config.clock().millis() - TimeUnit.DAYS.toMillis(config.retentionDays());
     store.applyRetention(cutoff)
-        .onSuccess(r -> {
+        .compose(r -> {
           if (r.samplesRemoved() > 0 || r.rollupBucketsRemoved() > 0) {
             LOG.info("retention removed {} samples older than {} and {} hour rollups older than {}",
                 r.samplesRemoved(), r.cutoff(), r.rollupBucketsRemoved(), r.rollupCutoff());
           }
+          return new AuditTrail(store, config.clock()).system(AuditRecord.RETENTION_RUN, "samples",
+              "cutoff=" + r.cutoff() + " removed=" + r.samplesRemoved());
         })
         .onFailure(e -> LOG.warn("retention run failed: {}", e.toString()));
   }

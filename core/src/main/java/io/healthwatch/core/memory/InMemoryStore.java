@@ -1,5 +1,6 @@
 package io.healthwatch.core.memory;
 
+import io.healthwatch.core.model.AuditRecord;
 import io.healthwatch.core.model.ChannelState;
 import io.healthwatch.core.model.IngestResult;
 import io.healthwatch.core.model.Outage;
@@ -52,6 +53,8 @@ import java.util.function.Consumer;
  * <p>All operations are short and run under one lock, so several event loops may share the store.
  */
 public class InMemoryStore implements HealthStore {
+  /** The audit trail keeps the newest this many records. */
+  public static final int MAX_AUDIT_RECORDS = 10_000;
   private static final Comparator<Sample> TIME_ORDER =
       Comparator.comparingLong(Sample::timestamp).thenComparing(Sample::probeId);
 
@@ -72,6 +75,7 @@ public class InMemoryStore implements HealthStore {
   private final Rollups rollups = new Rollups(true);
   /** The newest retention cutoff applied: raw samples before it are gone. */
   private long retentionCutoff = Long.MIN_VALUE;
+  private final Deque<AuditRecord> audit = new ArrayDeque<>();
   private WatchSession active;
   private long cachedSamples;
   private boolean closed;
@@ -144,14 +148,20 @@ public class InMemoryStore implements HealthStore {
     if (stored == null) {
       return Future.succeededFuture(List.of());
     }
-    NavigableMap<Sample, Sample> window = stored.subMap(bound(channelId, q.from()), true, bound(channelId, q.to()), false);
+    if (q.effectiveFrom() >= q.effectiveTo()) {
+      return Future.succeededFuture(List.of());
+    }
+    NavigableMap<Sample, Sample> window = stored.subMap(
+        bound(channelId, q.effectiveFrom()), true, bound(channelId, q.effectiveTo()), false);
     Iterable<Sample> ordered = q.order() == SortOrder.ASC ? window.keySet() : window.descendingKeySet();
     List<Sample> out = new ArrayList<>(Math.min(q.limit(), window.size()));
     for (Sample s : ordered) {
       if (out.size() == q.limit()) {
         break;
       }
-      out.add(s);
+      if (q.afterCursor(s)) {
+        out.add(s);
+      }
     }
     return Future.succeededFuture(out);
   }
@@ -309,6 +319,36 @@ public class InMemoryStore implements HealthStore {
     long buckets = rollups.dropBefore(cutoff, rollupCutoff);
     return Future.succeededFuture(new RetentionResult(cutoff, removed, rollupCutoff, buckets));
   }
+
+  // ---- audit trail (audit-export) ----
+
+  @Override
+  public synchronized Future<Void> audit(AuditRecord record) {
+    if (closed) {
+      return closedFuture();
+    }
+    audit.addLast(record);
+    while (audit.size() > MAX_AUDIT_RECORDS) {
+      audit.removeFirst();
+    }
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public synchronized Future<List<AuditRecord>> auditLog(long from, long to, int limit) {
+    List<AuditRecord> out = new ArrayList<>();
+    Iterator<AuditRecord> newestFirst = audit.descendingIterator();
+    while (newestFirst.hasNext() && out.size() < limit) {
+      AuditRecord r = newestFirst.next();
+      if (r.time() >= from && r.time() < to) {
+        out.add(r);
+      }
+    }
+    out.sort(Comparator.comparingLong(AuditRecord::time).reversed());
+    return Future.succeededFuture(out);
+  }
+
+  // ---- end of audit trail ----
 
   @Override
   public synchronized Future<StoreHealth> health() {

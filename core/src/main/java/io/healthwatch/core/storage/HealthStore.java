@@ -1,5 +1,6 @@
 package io.healthwatch.core.storage;
 
+import io.healthwatch.core.model.AuditRecord;
 import io.healthwatch.core.model.ChannelState;
 import io.healthwatch.core.model.IngestResult;
 import io.healthwatch.core.model.Outage;
@@ -86,6 +87,23 @@ public interface HealthStore {
    * store.
    */
   void addListener(Consumer<StoreEvent> listener);
+
+  // ---- audit trail (audit-export) ----------------------------------------------------------
+
+  /**
+   * Appends a record to the audit trail; succeeds once it is durable (fsync'd on disk, committed
+   * in a database). Every change that is not ingestion is recorded this way, by the server and by
+   * commands (imports, restores, migrations).
+   */
+  Future<Void> audit(AuditRecord record);
+
+  /**
+   * Audit records with {@code from <= time < to}, newest first (in the order they were appended
+   * when times are equal), at most {@code limit}.
+   */
+  Future<List<AuditRecord>> auditLog(long from, long to, int limit);
+
+  // ---- end of audit trail -------------------------------------------------------------------
 
   /** Flushes and releases everything; the store takes no call afterwards. */
   Future<Void> close();

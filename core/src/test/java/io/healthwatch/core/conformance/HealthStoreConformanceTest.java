@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.healthwatch.core.ErrorCode;
+import io.healthwatch.core.model.AuditRecord;
 import io.healthwatch.core.model.ChannelState;
 import io.healthwatch.core.model.ChannelStatus;
 import io.healthwatch.core.model.IngestResult;
@@ -1106,4 +1107,147 @@ public abstract class HealthStoreConformanceTest {
       assertThat(actual).isEqualTo(expected);
     }
   }
+  // ---------------------------------------------------------------- audit trail and paging (audit-export)
+
+  @Nested
+  @DisplayName("Audit trail")
+  class AuditTrail {
+    private AuditRecord record(long time, String action, String target) {
+      return new AuditRecord(time, "sha256:0123456789ab", action, target, "detail of " + target);
+    }
+
+    @Test
+    @DisplayName("an acknowledged audit record is readable with every field, newest first")
+    void roundTrip() {
+      await(store.audit(record(T0, AuditRecord.CHANNEL_DELETE, "api")));
+      await(store.audit(record(T0 + 1, AuditRecord.CUSTOM_PUT, "k")));
+      await(store.audit(new AuditRecord(T0 + 2, AuditRecord.SYSTEM, AuditRecord.RETENTION_RUN, "", null)));
+      assertThat(await(store.auditLog(0, Long.MAX_VALUE, 100))).containsExactly(
+          new AuditRecord(T0 + 2, AuditRecord.SYSTEM, AuditRecord.RETENTION_RUN, "", null),
+          record(T0 + 1, AuditRecord.CUSTOM_PUT, "k"),
+          record(T0, AuditRecord.CHANNEL_DELETE, "api"));
+    }
+
+    @Test
+    @DisplayName("the audit window is from inclusive, to exclusive, and the limit keeps the newest")
+    void windowAndLimit() {
+      for (int i = 0; i < 10; i++) {
+        await(store.audit(record(T0 + i * 1_000L, AuditRecord.WATCH_START, "w" + i)));
+      }
+      assertThat(await(store.auditLog(T0 + 2_000, T0 + 5_000, 100))).extracting(AuditRecord::target)
+          .containsExactly("w4", "w3", "w2");
+      assertThat(await(store.auditLog(0, Long.MAX_VALUE, 3))).extracting(AuditRecord::target)
+          .containsExactly("w9", "w8", "w7");
+      assertThat(await(store.auditLog(T0 + 20_000, Long.MAX_VALUE, 100))).isEmpty();
+    }
+
+    @Test
+    @DisplayName("records at the same time come newest appended first")
+    void sameTime() {
+      await(store.audit(record(T0, AuditRecord.WATCH_START, "first")));
+      await(store.audit(record(T0, AuditRecord.WATCH_STOP, "second")));
+      assertThat(await(store.auditLog(0, Long.MAX_VALUE, 100))).extracting(AuditRecord::target)
+          .containsExactly("second", "first");
+    }
+
+    @Test
+    @DisplayName("concurrent audit records are all kept, each once")
+    void concurrent() {
+      List<Future<Void>> writes = new ArrayList<>();
+      for (int i = 0; i < 200; i++) {
+        writes.add(store.audit(record(T0 + i, AuditRecord.AUTH_REFUSED, "GET /x" + i)));
+      }
+      await(Future.all(writes));
+      assertThat(await(store.auditLog(0, Long.MAX_VALUE, 1_000))).extracting(AuditRecord::target)
+          .containsExactlyInAnyOrderElementsOf(IntStream.range(0, 200).mapToObj(i -> "GET /x" + i).toList());
+    }
+
+    @Test
+    @DisplayName("the audit trail survives a reopen")
+    void survivesReopen() {
+      await(store.audit(record(T0, AuditRecord.CUSTOM_DELETE, "k")));
+      reopen();
+      await(store.audit(record(T0 + 1, AuditRecord.CUSTOM_PUT, "k")));
+      assertThat(await(store.auditLog(0, Long.MAX_VALUE, 100))).containsExactly(
+          record(T0 + 1, AuditRecord.CUSTOM_PUT, "k"), record(T0, AuditRecord.CUSTOM_DELETE, "k"));
+    }
+  }
+
+  @Nested
+  @DisplayName("Paging a window with a cursor")
+  class Paging {
+    /** Every page of a window, read with the cursor of the previous page's last sample. */
+    private List<Sample> pages(String channel, SampleQuery first) {
+      List<Sample> out = new ArrayList<>();
+      SampleQuery q = first;
+      while (true) {
+        List<Sample> page = await(store.samples(channel, q));
+        assertThat(page.size()).isLessThanOrEqualTo(first.limit());
+        out.addAll(page);
+        if (page.size() < q.limit()) {
+          return out;
+        }
+        q = q.next(page.get(page.size() - 1));
+      }
+    }
+
+    private List<Sample> reversed(List<Sample> list) {
+      List<Sample> out = new ArrayList<>(list);
+      java.util.Collections.reverse(out);
+      return out;
+    }
+
+    private List<Sample> ties(int timestamps, int probes) {
+      List<Sample> batch = new ArrayList<>();
+      for (int t = 0; t < timestamps; t++) {
+        for (int p = probes - 1; p >= 0; p--) {
+          batch.add(new Sample("paged", T0 + t, t % 5 != 0, (long) t, null, null, "p" + p));
+        }
+      }
+      return batch;
+    }
+
+    @Test
+    @DisplayName("pages of a window with ties on timestamp hold every sample once, in order")
+    void ascendingAndDescending() {
+      List<Sample> all = ties(40, 3);
+      await(store.ingest(all));
+      List<Sample> ascending = all.stream().sorted(SampleQuery.TIME_ORDER).toList();
+      assertThat(pages("paged", new SampleQuery(0, Long.MAX_VALUE, 7, SortOrder.ASC))).containsExactlyElementsOf(ascending);
+      assertThat(pages("paged", new SampleQuery(0, Long.MAX_VALUE, 7, SortOrder.DESC)))
+          .containsExactlyElementsOf(reversed(ascending));
+      assertThat(pages("paged", new SampleQuery(T0 + 10, T0 + 20, 4, SortOrder.ASC)))
+          .containsExactlyElementsOf(ascending.stream().filter(s -> s.timestamp() >= T0 + 10 && s.timestamp() < T0 + 20).toList());
+    }
+
+    @Test
+    @DisplayName("a cursor continues after the given sample, never repeating it")
+    void cursor() {
+      await(store.ingest(ties(3, 2)));
+      SampleQuery q = new SampleQuery(0, Long.MAX_VALUE, 100, SortOrder.ASC, T0 + 1, "p0");
+      assertThat(await(store.samples("paged", q))).extracting(Sample::timestamp, Sample::probeId).containsExactly(
+          org.assertj.core.groups.Tuple.tuple(T0 + 1, "p1"), org.assertj.core.groups.Tuple.tuple(T0 + 2, "p0"),
+          org.assertj.core.groups.Tuple.tuple(T0 + 2, "p1"));
+      SampleQuery d = new SampleQuery(0, Long.MAX_VALUE, 100, SortOrder.DESC, T0 + 1, "p1");
+      assertThat(await(store.samples("paged", d))).extracting(Sample::timestamp, Sample::probeId).containsExactly(
+          org.assertj.core.groups.Tuple.tuple(T0 + 1, "p0"), org.assertj.core.groups.Tuple.tuple(T0, "p1"),
+          org.assertj.core.groups.Tuple.tuple(T0, "p0"));
+    }
+
+    @Test
+    @DisplayName("paging reads history beyond the cache, every sample once")
+    void beyondCache() {
+      assumeTrue(persistent(), "only persistent backends keep history beyond the cache");
+      List<Sample> all = ties(1_500, 2);
+      for (int i = 0; i < all.size(); i += 500) {
+        await(store.ingest(all.subList(i, i + 500)));
+      }
+      List<Sample> ascending = all.stream().sorted(SampleQuery.TIME_ORDER).toList();
+      assertThat(pages("paged", new SampleQuery(0, Long.MAX_VALUE, 333, SortOrder.ASC))).containsExactlyElementsOf(ascending);
+      assertThat(pages("paged", new SampleQuery(0, Long.MAX_VALUE, 1_000, SortOrder.DESC)))
+          .containsExactlyElementsOf(reversed(ascending));
+    }
+  }
+
+  // ---------------------------------------------------------------- end of audit trail and paging
 }

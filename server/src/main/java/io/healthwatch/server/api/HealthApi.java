@@ -42,17 +42,52 @@ public final class HealthApi {
   private final ServerConfig config;
   private final ServerMetrics metrics;
   private final SampleValidator validator;
+  private final AuditTrail audit;
 
   public HealthApi(HealthStore store, ServerConfig config, ServerMetrics metrics) {
     this.store = store;
     this.config = config;
     this.metrics = metrics;
     this.validator = new SampleValidator(config.clock()::millis);
+    this.audit = new AuditTrail(store, config.clock());
   }
 
   public HealthStore store() {
     return store;
   }
+
+  // ---- audit trail and export (audit-export) ----
+
+  /** Where changes and refused authentications are recorded. */
+  public AuditTrail audit() {
+    return audit;
+  }
+
+  /** {@code GET /api/v1/audit?from=&to=&limit=}: records newest first. */
+  public Future<Map<String, Object>> auditLog(Params p) {
+    long from = longParam(p, "from", 0);
+    long to = longParam(p, "to", Long.MAX_VALUE);
+    checkWindow(from, to);
+    return store.auditLog(from, to, limit(p)).map(list -> Map.of("records", list));
+  }
+
+  /** Samples per page of an export: what one store query returns at most. */
+  public static final int EXPORT_PAGE = SampleQuery.MAX_LIMIT;
+
+  /**
+   * The first page of an export of {@code from <= timestamp < to} (defaults: everything), oldest
+   * first; fails with {@code invalid_request} for bad parameters and {@code not_found} for an
+   * unknown channel. Further pages follow with {@link SampleQuery#next}.
+   */
+  public Future<SampleQuery> exportQuery(String channelId, Params p) {
+    long from = longParam(p, "from", 0);
+    long to = longParam(p, "to", Long.MAX_VALUE);
+    checkWindow(from, to);
+    SampleQuery first = new SampleQuery(from, to, EXPORT_PAGE, SortOrder.ASC);
+    return channel(channelId).map(c -> first);
+  }
+
+  // ---- end of audit trail and export ----
 
   // ---- ingestion ----
 

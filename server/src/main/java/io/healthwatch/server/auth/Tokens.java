@@ -57,7 +57,7 @@ public final class Tokens {
           throw new IllegalArgumentException("line " + lineNo + ": the same token appears on an earlier line");
         }
       }
-      entries.add(new Entry(hash, new Grant(roles)));
+      entries.add(new Entry(hash, new Grant(roles, identityOf(hash))));
     }
     return new Tokens(entries);
   }
@@ -83,6 +83,22 @@ public final class Tokens {
       }
     }
     return Optional.ofNullable(found);
+  }
+
+  /** The actor of the audit trail when no token was sent. */
+  public static final String NO_TOKEN = "none";
+
+  /**
+   * Who presented {@code token}, for the audit trail and logs: {@code sha256:} and the first 12 hex
+   * digits of its SHA-256 (48 bits: tells tokens apart, reveals nothing of them), or {@link
+   * #NO_TOKEN}. The same for a known and an unknown token, so refused attempts can be traced too.
+   */
+  public static String identity(String token) {
+    return token == null || token.isEmpty() ? NO_TOKEN : identityOf(sha256(token));
+  }
+
+  private static String identityOf(byte[] hash) {
+    return "sha256:" + java.util.HexFormat.of().formatHex(hash, 0, 6);
   }
 
   /** The token of an {@code Authorization: Bearer <token>} header value, or null. */

@@ -2,9 +2,12 @@ package io.healthwatch.server.http;
 
 import io.healthwatch.core.ErrorCode;
 import io.healthwatch.core.json.Json;
+import io.healthwatch.core.model.AuditRecord;
 import io.healthwatch.core.model.IngestResult;
+import io.healthwatch.core.model.WatchSession;
 import io.healthwatch.core.storage.StoreHealth;
 import io.healthwatch.server.api.ApiError;
+import io.healthwatch.server.api.AuditTrail;
 import io.healthwatch.server.api.HealthApi;
 import io.healthwatch.server.api.Params;
 import io.healthwatch.server.auth.Grant;
@@ -46,6 +49,7 @@ public class ApiVerticle extends VerticleBase {
   private static final String NDJSON = "application/x-ndjson";
   private static final String MEDIA_TYPE_KEY = "healthwatch.mediaType";
   private static final String BODY_LIMIT_KEY = "healthwatch.bodyLimit";
+  private static final String ACTOR_KEY = "healthwatch.actor";
 
   private final HealthApi api;
   private final ServerConfig config;
@@ -53,6 +57,7 @@ public class ApiVerticle extends VerticleBase {
   private final PrometheusMeterRegistry registry;
   private final int port;
   private final Tokens tokens;
+  private final AuditTrail audit;
   private HttpServer server;
   private LiveHub hub;
 
@@ -63,6 +68,7 @@ public class ApiVerticle extends VerticleBase {
     this.registry = registry;
     this.port = port;
     this.tokens = config.tokens();
+    this.audit = api.audit();
   }
 
   @Override
@@ -102,7 +108,9 @@ public class ApiVerticle extends VerticleBase {
     r.get("/api/v1/live").handler(this::liveSocket);
     r.get("/api/v1/channels").handler(auth(Role.READ)).handler(ctx -> ok(ctx, api.channels()));
     r.get("/api/v1/channels/:id").handler(auth(Role.READ)).handler(ctx -> ok(ctx, api.channel(ctx.pathParam("id"))));
-    r.delete("/api/v1/channels/:id").handler(auth(Role.ADMIN)).handler(ctx -> noContent(ctx, api.deleteChannel(ctx.pathParam("id"))));
+    r.delete("/api/v1/channels/:id").handler(auth(Role.ADMIN)).handler(ctx -> noContent(ctx,
+        audit.changed(api.deleteChannel(ctx.pathParam("id")), actor(ctx), AuditRecord.CHANNEL_DELETE, ctx.pathParam("id"))));
+    r.get("/api/v1/channels/:id/samples/export").handler(auth(Role.READ)).handler(this::export);
     r.get("/api/v1/channels/:id/samples").handler(auth(Role.READ))
         .handler(ctx -> ok(ctx, api.samples(ctx.pathParam("id"), params(ctx))));
     r.get("/api/v1/channels/:id/stats").handler(auth(Role.READ))
@@ -111,15 +119,20 @@ public class ApiVerticle extends VerticleBase {
     r.get("/api/v1/outages/:id").handler(auth(Role.READ)).handler(ctx -> ok(ctx, api.outage(ctx.pathParam("id"))));
 
     r.post("/api/v1/watches").handler(auth(Role.ADMIN)).handler(body(ServerConfig.MAX_CONTROL_BODY_BYTES, false))
-        .handler(ctx -> reply(ctx, 201, api.startWatch(HealthApi.parseJson(bytes(ctx)))));
+        .handler(ctx -> reply(ctx, 201, audit.changed(api.startWatch(HealthApi.parseJson(bytes(ctx))), actor(ctx),
+            AuditRecord.WATCH_START, WatchSession::id, ApiVerticle::describeWatch)));
     r.get("/api/v1/watches/current").handler(auth(Role.READ)).handler(ctx -> ok(ctx, api.currentWatch()));
-    r.post("/api/v1/watches/current/stop").handler(auth(Role.ADMIN)).handler(ctx -> ok(ctx, api.stopWatch()));
+    r.post("/api/v1/watches/current/stop").handler(auth(Role.ADMIN)).handler(ctx -> ok(ctx,
+        audit.changed(api.stopWatch(), actor(ctx), AuditRecord.WATCH_STOP, WatchSession::id, ApiVerticle::describeWatch)));
     r.get("/api/v1/watches").handler(auth(Role.READ)).handler(ctx -> ok(ctx, api.watches(params(ctx))));
 
     r.put("/api/v1/custom/:key").handler(auth(Role.ADMIN)).handler(body(config.maxCustomValueBytes(), false))
-        .handler(ctx -> noContent(ctx, api.putCustom(ctx.pathParam("key"), bytes(ctx))));
+        .handler(ctx -> noContent(ctx, audit.changed(api.putCustom(ctx.pathParam("key"), bytes(ctx)), actor(ctx),
+            AuditRecord.CUSTOM_PUT, v -> ctx.pathParam("key"), v -> bytes(ctx).length + " bytes")));
     r.get("/api/v1/custom/:key").handler(auth(Role.READ)).handler(this::getCustom);
-    r.delete("/api/v1/custom/:key").handler(auth(Role.ADMIN)).handler(ctx -> noContent(ctx, api.deleteCustom(ctx.pathParam("key"))));
+    r.delete("/api/v1/custom/:key").handler(auth(Role.ADMIN)).handler(ctx -> noContent(ctx,
+        audit.changed(api.deleteCustom(ctx.pathParam("key")), actor(ctx), AuditRecord.CUSTOM_DELETE, ctx.pathParam("key"))));
+    r.get("/api/v1/audit").handler(auth(Role.ADMIN)).handler(ctx -> ok(ctx, api.auditLog(params(ctx))));
 
     r.route("/*").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(StaticHandler.create("webroot").setMaxAgeSeconds(300));
     r.route().failureHandler(this::failure);
@@ -180,6 +193,23 @@ public class ApiVerticle extends VerticleBase {
     }
   }
 
+  private void export(RoutingContext ctx) {
+    String channelId = ctx.pathParam("id");
+    api.exportQuery(channelId, params(ctx)).onComplete(ar -> {
+      if (ar.succeeded()) {
+        SampleExport.start(ctx, api.store(), channelId, ar.result());
+      } else {
+        ctx.fail(ar.cause());
+      }
+    });
+  }
+
+  private static String describeWatch(WatchSession w) {
+    return "startedAt=" + w.startedAt() + " endsAt=" + w.endsAt()
+        + (w.endedAt() == null ? "" : " endedAt=" + w.endedAt())
+        + " channels=" + (w.channels().isEmpty() ? "*" : String.join(",", w.channels()));
+  }
+
   private void getCustom(RoutingContext ctx) {
     api.custom(ctx.pathParam("key")).onComplete(ar -> {
       if (ar.succeeded()) {
@@ -199,7 +229,12 @@ public class ApiVerticle extends VerticleBase {
     if (tokens.isEmpty()) {
       grant = Grant.OPEN;
     } else if (request.getHeader(HttpHeaders.AUTHORIZATION) != null) {
-      grant = authenticate(request).orElseThrow(() -> new ApiError(ErrorCode.UNAUTHORIZED, "unknown token"));
+      grant = authenticate(request).orElse(null);
+      if (grant == null) {
+        refuse(ctx, Tokens.identity(Tokens.bearer(request.getHeader(HttpHeaders.AUTHORIZATION))),
+            new ApiError(ErrorCode.UNAUTHORIZED, "unknown token"));
+        return;
+      }
     }
     Grant atUpgrade = grant;
     request.toWebSocket()
@@ -212,20 +247,36 @@ public class ApiVerticle extends VerticleBase {
   private Handler<RoutingContext> auth(Role role) {
     return ctx -> {
       if (tokens.isEmpty()) {
+        ctx.put(ACTOR_KEY, Grant.OPEN.actor());
         ctx.next();
         return;
       }
+      String header = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
       Optional<Grant> grant = authenticate(ctx.request());
       if (grant.isEmpty()) {
         ctx.response().putHeader("WWW-Authenticate", "Bearer");
-        ctx.fail(new ApiError(ErrorCode.UNAUTHORIZED, ctx.request().getHeader(HttpHeaders.AUTHORIZATION) == null
-            ? "send Authorization: Bearer <token>" : "unknown token"));
+        refuse(ctx, Tokens.identity(Tokens.bearer(header)), new ApiError(ErrorCode.UNAUTHORIZED,
+            header == null ? "send Authorization: Bearer <token>" : "unknown token"));
       } else if (!grant.get().allows(role)) {
-        ctx.fail(new ApiError(ErrorCode.FORBIDDEN, "this token lacks the '" + role.wireName() + "' role"));
+        refuse(ctx, grant.get().actor(),
+            new ApiError(ErrorCode.FORBIDDEN, "this token lacks the '" + role.wireName() + "' role"));
       } else {
+        ctx.put(ACTOR_KEY, grant.get().actor());
         ctx.next();
       }
     };
+  }
+
+  /** Answers a refused authentication once it is in the audit trail. */
+  private void refuse(RoutingContext ctx, String actor, ApiError error) {
+    String target = ctx.request().method() + " " + ctx.request().path();
+    audit.refused(actor, target, error.code().code() + ": " + error.getMessage())
+        .onComplete(v -> ctx.fail(error));
+  }
+
+  private static String actor(RoutingContext ctx) {
+    String actor = ctx.get(ACTOR_KEY);
+    return actor == null ? Tokens.NO_TOKEN : actor;
   }
 
   private Optional<Grant> authenticate(HttpServerRequest request) {

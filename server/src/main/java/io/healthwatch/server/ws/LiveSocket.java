@@ -152,7 +152,8 @@ final class LiveSocket {
         return;
       }
       if (grant == null) {
-        throw new ApiError(ErrorCode.UNAUTHORIZED, "authenticate first with {\"type\":\"auth\",\"token\":\"...\"}");
+        throw refused(Tokens.NO_TOKEN, new ApiError(ErrorCode.UNAUTHORIZED,
+            "authenticate first with {\"type\":\"auth\",\"token\":\"...\"}"));
       }
       switch (type == null ? "" : type) {
         case "subscribe" -> subscribe(id, frame);
@@ -168,10 +169,10 @@ final class LiveSocket {
   }
 
   private void authenticate(JsonNode id, JsonNode frame) {
-    Grant g = tokens.isEmpty() ? Grant.OPEN
-        : tokens.authenticate(frame.path("token").isTextual() ? frame.get("token").asText() : null).orElse(null);
+    String token = frame.path("token").isTextual() ? frame.get("token").asText() : null;
+    Grant g = tokens.isEmpty() ? Grant.OPEN : tokens.authenticate(token).orElse(null);
     if (g == null) {
-      sendError(id, new ApiError(ErrorCode.UNAUTHORIZED, "unknown token"));
+      sendError(id, refused(Tokens.identity(token), new ApiError(ErrorCode.UNAUTHORIZED, "unknown token")));
       if (grant == null) {
         ws.close(POLICY_VIOLATION, "unknown token").onFailure(this::logWriteFailure);
       }
@@ -186,8 +187,17 @@ final class LiveSocket {
 
   private void require(Role role) {
     if (!grant.allows(role)) {
-      throw new ApiError(ErrorCode.FORBIDDEN, "this token lacks the '" + role.wireName() + "' role");
+      throw refused(grant.actor(), new ApiError(ErrorCode.FORBIDDEN, "this token lacks the '" + role.wireName() + "' role"));
     }
+  }
+
+  /**
+   * Records a refused frame in the audit trail (its error frame does not wait for the record) and
+   * returns the error.
+   */
+  private ApiError refused(String actor, ApiError error) {
+    api.audit().refused(actor, "WebSocket /api/v1/live", error.code().code() + ": " + error.getMessage());
+    return error;
   }
 
   private void subscribe(JsonNode id, JsonNode frame) {

@@ -1,5 +1,6 @@
 package io.healthwatch.storage.disk;
 
+import io.healthwatch.core.model.AuditRecord;
 import io.healthwatch.core.model.ChannelState;
 import io.healthwatch.core.model.IngestResult;
 import io.healthwatch.core.model.Outage;
@@ -13,6 +14,7 @@ import io.healthwatch.core.storage.RetentionResult;
 import io.healthwatch.core.storage.SampleQuery;
 import io.healthwatch.core.storage.StorageException;
 import io.healthwatch.core.storage.StoreHealth;
+import io.healthwatch.storage.disk.impl.AuditFile;
 import io.healthwatch.storage.disk.impl.DiskEngine;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -44,6 +46,7 @@ public final class DiskStore implements HealthStore {
 
   private final Vertx vertx;
   private final DiskEngine engine;
+  private final AuditFile audit;
   private final Context context;
   private final BlockingQueue<Op<?>> queue = new LinkedBlockingQueue<>();
   private final List<Consumer<StoreEvent>> listeners = new CopyOnWriteArrayList<>();
@@ -93,9 +96,10 @@ public final class DiskStore implements HealthStore {
     }
   }
 
-  private DiskStore(Vertx vertx, DiskEngine engine, Context context) {
+  private DiskStore(Vertx vertx, DiskEngine engine, AuditFile audit, Context context) {
     this.vertx = vertx;
     this.engine = engine;
+    this.audit = audit;
     refreshChannelView();
     this.context = context;
     this.writer = new Thread(this::runWriter, "healthwatch-disk-writer");
@@ -120,7 +124,17 @@ public final class DiskStore implements HealthStore {
   public static Future<HealthStore> open(Vertx vertx, DiskStoreOptions options) {
     DiskStoreOptions copy = new DiskStoreOptions(options);
     Context context = vertx.getOrCreateContext();
-    return vertx.executeBlocking(() -> new DiskStore(vertx, DiskEngine.open(copy), context), false);
+    return vertx.executeBlocking(() -> {
+      DiskEngine engine = DiskEngine.open(copy);
+      AuditFile audit;
+      try {
+        audit = AuditFile.open(copy);
+      } catch (IOException | RuntimeException e) {
+        engine.close();
+        throw StorageException.unavailable("cannot open the audit log in " + copy.getDataDir() + ": " + e.getMessage(), e);
+      }
+      return new DiskStore(vertx, engine, audit, context);
+    }, false);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -363,8 +377,39 @@ public final class DiskStore implements HealthStore {
       return Future.succeededFuture(new StoreHealth(StoreHealth.Status.DOWN, List.of("store is closed"),
           new StoreHealth.CacheUsage(0, 0, 0, 0), java.util.Map.of("backend", "disk")));
     }
-    return read(DiskEngine::health);
+    return read(DiskEngine::health).map(this::withAuditProblems);
   }
+
+  // ---- audit trail (audit-export) ----
+
+  @Override
+  public Future<Void> audit(AuditRecord record) {
+    if (closed) {
+      return Future.failedFuture(StorageException.unavailable("the store is closed", null));
+    }
+    return audit.append(vertx.getOrCreateContext(), record);
+  }
+
+  @Override
+  public Future<List<AuditRecord>> auditLog(long from, long to, int limit) {
+    if (closed) {
+      return Future.failedFuture(StorageException.unavailable("the store is closed", null));
+    }
+    return vertx.executeBlocking(() -> audit.read(from, to, limit), false);
+  }
+
+  private StoreHealth withAuditProblems(StoreHealth h) {
+    List<String> found = audit.problems();
+    if (found.isEmpty()) {
+      return h;
+    }
+    List<String> problems = new ArrayList<>(h.problems());
+    problems.addAll(found);
+    StoreHealth.Status status = h.status() == StoreHealth.Status.UP ? StoreHealth.Status.DEGRADED : h.status();
+    return new StoreHealth(status, problems, h.cache(), h.details());
+  }
+
+  // ---- end of audit trail ----
 
   @Override
   public Future<Void> close() {
@@ -374,6 +419,9 @@ public final class DiskStore implements HealthStore {
     Future<Void> done = submit(CLOSE);
     closed = true;
     vertx.cancelTimer(timerId);
-    return done;
+    return done.eventually(() -> vertx.executeBlocking(() -> {
+      audit.close();
+      return null;
+    }, false));
   }
 }

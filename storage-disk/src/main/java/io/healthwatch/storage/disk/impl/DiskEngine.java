@@ -42,7 +42,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Consumer;
-import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -282,7 +281,7 @@ public final class DiskEngine {
       // A snapshot from before rollups existed: build them once from every stored sample.
       rollups.startRebuild();
       for (String c : channels.keySet()) {
-        scanDisk(c, Long.MIN_VALUE, Long.MAX_VALUE, false, ce -> false, rollups::add);
+        scanDisk(c, Long.MIN_VALUE, Long.MAX_VALUE, false, (min, max) -> false, rollups::add);
       }
     }
     Segment active = active();
@@ -728,7 +727,7 @@ public final class DiskEngine {
       return false;
     }
     boolean[] found = {false};
-    scanDisk(s.channelId(), s.timestamp(), s.timestamp() + 1, false, c -> found[0], d -> {
+    scanDisk(s.channelId(), s.timestamp(), s.timestamp() + 1, false, (min, max) -> found[0], d -> {
       if (d.probeId().equals(s.probeId())) {
         found[0] = true;
       }
@@ -927,23 +926,30 @@ public final class DiskEngine {
   }
 
   public List<Sample> samples(String channelId, SampleQuery q) throws IOException {
-    if (!channels.containsKey(channelId) || q.from() >= q.to()) {
+    long from = q.effectiveFrom();
+    long to = q.effectiveTo();
+    if (!channels.containsKey(channelId) || from >= to) {
       return List.of();
     }
     boolean desc = q.order() == SortOrder.DESC;
     long floor = coveredFrom.getOrDefault(channelId, Long.MIN_VALUE);
     TreeSet<Sample> set = cache.getOrDefault(channelId, new TreeSet<>(TIME_ORDER));
-    long lo = Math.max(q.from(), floor);
-    if (lo < q.to()) {
-      NavigableSet<Sample> cached = set.subSet(bound(lo), true, bound(q.to()), false);
-      if (q.from() >= floor || (desc && cached.size() >= q.limit())) {
-        return (desc ? cached.descendingSet() : cached).stream().limit(q.limit()).toList();
+    long lo = Math.max(from, floor);
+    if (lo < to) {
+      NavigableSet<Sample> cached = set.subSet(bound(lo), true, bound(to), false);
+      List<Sample> hits = (desc ? cached.descendingSet() : cached).stream()
+          .filter(q::afterCursor).limit(q.limit()).toList();
+      if (from >= floor || (desc && hits.size() >= q.limit())) {
+        return hits;
       }
     }
     TreeSet<Sample> best = new TreeSet<>(TIME_ORDER);
-    Predicate<SegmentIndex.Channel> cannotImprove = ce -> best.size() >= q.limit()
-        && (desc ? ce.max < best.first().timestamp() : ce.min > best.last().timestamp());
-    scanDisk(channelId, q.from(), q.to(), desc, cannotImprove, s -> {
+    RangeSkip cannotImprove = (min, max) -> best.size() >= q.limit()
+        && (desc ? max < best.first().timestamp() : min > best.last().timestamp());
+    scanDisk(channelId, from, to, desc, cannotImprove, s -> {
+      if (!q.afterCursor(s)) {
+        return;
+      }
       best.add(s);
       if (best.size() > q.limit()) {
         if (desc) {
@@ -954,6 +960,12 @@ public final class DiskEngine {
       }
     });
     return new ArrayList<>(desc ? best.descendingSet() : best);
+  }
+
+  /** Whether records whose samples lie in {@code [min, max]} cannot change an answer. */
+  @FunctionalInterface
+  private interface RangeSkip {
+    boolean test(long min, long max);
   }
 
   public WindowStats stats(String channelId, long from, long to) throws IOException {
@@ -977,7 +989,7 @@ public final class DiskEngine {
       }
       return;
     }
-    scanDisk(channelId, from, to, false, c -> false, out);
+    scanDisk(channelId, from, to, false, (min, max) -> false, out);
   }
 
   /** A key that sorts before every sample at {@code timestamp}. */
@@ -986,22 +998,27 @@ public final class DiskEngine {
   }
 
   private void scanDisk(String channelId, long from, long to, boolean newestFirst,
-      Predicate<SegmentIndex.Channel> skip, Consumer<Sample> out) throws IOException {
+      RangeSkip skip, Consumer<Sample> out) throws IOException {
     List<Segment> order = new ArrayList<>(segments);
     if (newestFirst) {
       java.util.Collections.reverse(order);
     }
     for (Segment s : order) {
       SegmentIndex.Channel ce = s.index.channels.get(channelId);
-      if (ce == null || ce.max < from || ce.min >= to || skip.test(ce)) {
+      if (ce == null || ce.max < from || ce.min >= to || skip.test(ce.min, ce.max)) {
         continue;
       }
-      scanSegmentWindow(s, channelId, from, to, out);
+      scanSegmentWindow(s, channelId, from, to, skip, out);
     }
   }
 
   private void scanSegmentWindow(Segment s, String channelId, long from, long to, Consumer<Sample> out)
       throws IOException {
+    scanSegmentWindow(s, channelId, from, to, (min, max) -> false, out);
+  }
+
+  private void scanSegmentWindow(Segment s, String channelId, long from, long to, RangeSkip skip,
+      Consumer<Sample> out) throws IOException {
     SegmentIndex.Channel ce = s.index.channels.get(channelId);
     long[] postings = postings(s, ce);
     if (postings == null) {
@@ -1014,7 +1031,7 @@ public final class DiskEngine {
     }
     for (int i = 0; i < ce.postingCount; i++) {
       long offset = postings[i * 3];
-      if (postings[i * 3 + 2] < from || postings[i * 3 + 1] >= to) {
+      if (postings[i * 3 + 2] < from || postings[i * 3 + 1] >= to || skip.test(postings[i * 3 + 1], postings[i * 3 + 2])) {
         continue;
       }
       LogEntry e = readEntry(s, offset);

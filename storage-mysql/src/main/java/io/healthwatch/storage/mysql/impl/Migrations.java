@@ -45,10 +45,16 @@ public final class Migrations {
       // ---- rollups (RollupSql, MySqlRollups) ----
       new Migration(3, "minute and hour rollups; rollups of the stored samples",
           java.util.stream.Stream.concat(RollupSql.V3.stream().map(Step::always),
-              java.util.stream.Stream.of(Step.run(MySqlRollups::backfill))).toList()));
+              java.util.stream.Stream.of(Step.run(MySqlRollups::backfill))).toList()),
+      new Migration(4, "audit log", List.of(Step.always(SqlQueries.V4_AUDIT_LOG))));
 
   /** The version a fully migrated database has. */
-  public static final int LATEST = 3;
+  public static final int LATEST = 4;
+
+  /** The versions a fully migrated database has recorded, ascending (there may be gaps). */
+  public static List<Integer> versions() {
+    return ALL.stream().map(Migration::version).toList();
+  }
 
   private Migrations() {}
 
@@ -75,17 +81,21 @@ public final class Migrations {
 
   private static Future<Integer> migrateLocked(SqlConnection conn, int target, long now) {
     return conn.query(SqlQueries.CREATE_SCHEMA_VERSION).execute()
-        .compose(v -> conn.query(SqlQueries.SCHEMA_VERSION).execute())
+        .compose(v -> conn.query(SqlQueries.APPLIED_VERSIONS).execute())
         .compose(rows -> {
-          int current = rows.iterator().next().getInteger("version");
+          java.util.Set<Integer> applied = new java.util.HashSet<>();
+          rows.forEach(r -> applied.add(r.getInteger("version")));
+          int current = applied.stream().mapToInt(Integer::intValue).max().orElse(0);
           if (current > LATEST) {
             return Future.failedFuture(StorageException.unavailable("the database schema is at version " + current
                 + ", newer than this server knows (" + LATEST + "); upgrade the server", null));
           }
+          // Every missing version is applied, also one below the highest recorded (versions made on
+          // separate branches may arrive out of order); each step is safe to repeat.
           Future<Integer> chain = Future.succeededFuture(current);
           for (Migration m : ALL) {
-            if (m.version() > current && m.version() <= target) {
-              chain = chain.compose(v -> apply(conn, m, now));
+            if (!applied.contains(m.version()) && m.version() <= target) {
+              chain = chain.compose(v -> apply(conn, m, now).map(Math.max(v, m.version())));
             }
           }
           return chain;

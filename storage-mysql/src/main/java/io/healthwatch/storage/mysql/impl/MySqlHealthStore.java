@@ -1,5 +1,6 @@
 package io.healthwatch.storage.mysql.impl;
 
+import io.healthwatch.core.model.AuditRecord;
 import io.healthwatch.core.model.ChannelState;
 import io.healthwatch.core.model.IngestResult;
 import io.healthwatch.core.model.Outage;
@@ -394,6 +395,9 @@ public final class MySqlHealthStore implements HealthStore {
 
   @Override
   public Future<List<Sample>> samples(String channelId, SampleQuery q) {
+    if (q.hasCursor()) {
+      return pageAfter(channelId, q);
+    }
     String sql = q.order() == SortOrder.ASC ? SqlQueries.WINDOW_ASC : SqlQueries.WINDOW_DESC;
     return read("reading samples", () -> pool.preparedQuery(sql)
         .execute(Tuple.of(channelId, q.from(), q.to(), q.limit()))
@@ -625,6 +629,29 @@ public final class MySqlHealthStore implements HealthStore {
           ? Future.succeededFuture(total)
           : deleteOlder(cutoff, total);
     });
+  }
+
+  // ---- audit trail and paged windows (audit-export) -------------------------------------------
+
+  private Future<List<Sample>> pageAfter(String channelId, SampleQuery q) {
+    String sql = q.order() == SortOrder.ASC ? SqlQueries.WINDOW_ASC_AFTER : SqlQueries.WINDOW_DESC_BEFORE;
+    Tuple args = Tuple.of(channelId, q.effectiveFrom(), q.effectiveTo(), q.cursorTimestamp(), q.cursorTimestamp(),
+        q.cursorProbeId(), q.limit());
+    return read("reading samples", () -> pool.preparedQuery(sql).execute(args).map(rows -> Rows.list(rows, Rows::sample)));
+  }
+
+  @Override
+  public Future<Void> audit(AuditRecord r) {
+    return write("writing the audit log", () -> pool.preparedQuery(SqlQueries.INSERT_AUDIT)
+        .execute(Tuple.of(r.time(), r.actor(), r.action(), r.target(), r.detail())).mapEmpty());
+  }
+
+  @Override
+  public Future<List<AuditRecord>> auditLog(long from, long to, int limit) {
+    return read("reading the audit log", () -> pool.preparedQuery(SqlQueries.AUDIT_LOG)
+        .execute(Tuple.of(from, to, limit))
+        .map(rows -> Rows.list(rows, r -> new AuditRecord(r.getLong("at"), r.getString("actor"),
+            r.getString("action"), r.getString("target"), r.getString("detail")))));
   }
 
   // ---- health and lifecycle ------------------------------------------------------------------

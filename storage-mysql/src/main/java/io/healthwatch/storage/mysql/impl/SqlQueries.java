@@ -26,6 +26,7 @@ public final class SqlQueries {
       + " PRIMARY KEY (version))" + TABLE_OPTIONS;
 
   public static final String SCHEMA_VERSION = "SELECT COALESCE(MAX(version), 0) AS version FROM schema_version";
+  public static final String APPLIED_VERSIONS = "SELECT version FROM schema_version";
 
   public static final String RECORD_VERSION =
       "INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)";
@@ -243,6 +244,42 @@ public final class SqlQueries {
       + " VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE value_json = ?, updated_at = ?";
   public static final String GET_CUSTOM = "SELECT value_json FROM custom_data WHERE custom_key = ?";
   public static final String DELETE_CUSTOM = "DELETE FROM custom_data WHERE custom_key = ?";
+
+  // ---- audit trail and paged windows (audit-export) -------------------------------------------
+
+  /** v4: the audit trail; read newest first by time, ties by insertion order. */
+  public static final String V4_AUDIT_LOG = "CREATE TABLE IF NOT EXISTS audit_log ("
+      + " id BIGINT NOT NULL AUTO_INCREMENT,"
+      + " at BIGINT NOT NULL,"
+      + " actor VARCHAR(128) NOT NULL,"
+      + " action VARCHAR(64) NOT NULL,"
+      + " target VARCHAR(512) NOT NULL,"
+      + " detail VARCHAR(1024) NULL,"
+      + " PRIMARY KEY (id),"
+      + " KEY idx_audit_time (at, id))" + TABLE_OPTIONS;
+
+  public static final String INSERT_AUDIT = "INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)";
+
+  public static final String AUDIT_LOG = "SELECT at, actor, action, target, detail FROM audit_log"
+      + " WHERE at >= ? AND at < ? ORDER BY at DESC, id DESC LIMIT ?";
+
+  /**
+   * A window continuing after a cursor (timestamp, probe id). Parameters: channel, from, to, cursor
+   * timestamp, cursor timestamp, cursor probe id, limit. The window bounds keep it one range of the
+   * channel-time index; the cursor term is spelled out since row comparisons are not range reads
+   * in every MariaDB.
+   */
+  public static final String WINDOW_ASC_AFTER = "SELECT " + SAMPLE_COLUMNS
+      + " FROM health_samples FORCE INDEX (idx_samples_channel_time)"
+      + " WHERE channel_id = ? AND timestamp >= ? AND timestamp < ?"
+      + " AND (timestamp > ? OR (timestamp = ? AND probe_id > ?))"
+      + " ORDER BY timestamp ASC, probe_id ASC LIMIT ?";
+
+  public static final String WINDOW_DESC_BEFORE = "SELECT " + SAMPLE_COLUMNS
+      + " FROM health_samples FORCE INDEX (idx_samples_channel_time)"
+      + " WHERE channel_id = ? AND timestamp >= ? AND timestamp < ?"
+      + " AND (timestamp < ? OR (timestamp = ? AND probe_id < ?))"
+      + " ORDER BY timestamp DESC, probe_id DESC LIMIT ?";
 
   // ---- health --------------------------------------------------------------------------------
 
