@@ -19,6 +19,7 @@ public class StoreOptions {
   private int maxArchivedWatches = DEFAULT_ARCHIVED_WATCHES;
   private int retentionDays = DEFAULT_RETENTION_DAYS;
   private Clock clock = Clock.systemUTC();
+  private StorageListener storageListener = StorageListener.NONE;
 
   public StoreOptions() {}
 
@@ -29,6 +30,7 @@ public class StoreOptions {
     this.maxArchivedWatches = other.maxArchivedWatches;
     this.retentionDays = other.retentionDays;
     this.clock = other.clock;
+    this.storageListener = other.storageListener;
   }
 
   /** Consecutive failures that take a channel offline and open an outage. */
@@ -93,6 +95,16 @@ public class StoreOptions {
 
   public StoreOptions setClock(Clock clock) {
     this.clock = clock;
+    return this;
+  }
+
+  /** Told about every write, fsync, rename and commit the backend performs; by default nobody. */
+  public StorageListener getStorageListener() {
+    return storageListener;
+  }
+
+  public StoreOptions setStorageListener(StorageListener storageListener) {
+    this.storageListener = java.util.Objects.requireNonNull(storageListener, "storageListener");
     return this;
   }
 }

@@ -12,6 +12,9 @@ import io.healthwatch.core.storage.OutageQuery;
 import io.healthwatch.core.storage.RetentionResult;
 import io.healthwatch.core.storage.SampleQuery;
 import io.healthwatch.core.storage.StorageException;
+import io.healthwatch.core.storage.StorageGauges;
+import io.healthwatch.core.storage.StorageListener;
+import io.healthwatch.core.storage.StorageOperation;
 import io.healthwatch.core.storage.StoreHealth;
 import io.healthwatch.storage.disk.impl.DiskEngine;
 import io.vertx.core.Context;
@@ -47,6 +50,7 @@ public final class DiskStore implements HealthStore {
   private final BlockingQueue<Op<?>> queue = new LinkedBlockingQueue<>();
   private final List<Consumer<StoreEvent>> listeners = new CopyOnWriteArrayList<>();
   private final AtomicBoolean expirySubmitted = new AtomicBoolean();
+  private final StorageListener listener;
   private final Thread writer;
   private final long timerId;
   private volatile boolean closed;
@@ -80,8 +84,9 @@ public final class DiskStore implements HealthStore {
     T run(DiskEngine engine) throws IOException;
   }
 
-  private DiskStore(Vertx vertx, DiskEngine engine, Context context) {
+  private DiskStore(Vertx vertx, DiskEngine engine, Context context, StorageListener listener) {
     this.vertx = vertx;
+    this.listener = listener;
     this.engine = engine;
     this.context = context;
     this.writer = new Thread(this::runWriter, "healthwatch-disk-writer");
@@ -106,7 +111,8 @@ public final class DiskStore implements HealthStore {
   public static Future<HealthStore> open(Vertx vertx, DiskStoreOptions options) {
     DiskStoreOptions copy = new DiskStoreOptions(options);
     Context context = vertx.getOrCreateContext();
-    return vertx.executeBlocking(() -> new DiskStore(vertx, DiskEngine.open(copy), context), false);
+    return vertx.executeBlocking(() -> new DiskStore(vertx, DiskEngine.open(copy), context,
+        copy.getStoreOptions().getStorageListener()), false);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -175,8 +181,10 @@ public final class DiskStore implements HealthStore {
     group.forEach(Op::complete);
   }
 
+  /** Runs a group of writes and commits it with one fsync; reported as one {@code COMMIT} if it wrote. */
   private List<StoreEvent> runGroup(List<Op<?>> writes) {
     Throwable failure = null;
+    long start = System.nanoTime();
     try {
       engine.beginGroup();
       for (Op<?> op : writes) {
@@ -186,12 +194,17 @@ public final class DiskStore implements HealthStore {
         }
       }
       if (failure == null) {
+        boolean wrote = engine.hasPendingWrites();
         engine.commitGroup();
+        if (wrote) {
+          listener.recordOperation(StorageOperation.COMMIT, true, System.nanoTime() - start);
+        }
         return engine.takeEvents();
       }
     } catch (IOException | RuntimeException e) {
       failure = e;
     }
+    listener.recordOperation(StorageOperation.COMMIT, false, System.nanoTime() - start);
     StorageException error = engine.failGroup(failure);
     LOG.log(System.Logger.Level.WARNING, error.getMessage());
     for (Op<?> op : writes) {
@@ -343,6 +356,14 @@ public final class DiskStore implements HealthStore {
           new StoreHealth.CacheUsage(0, 0, 0, 0), java.util.Map.of("backend", "disk")));
     }
     return read(DiskEngine::health);
+  }
+
+  @Override
+  public Future<StorageGauges> gauges() {
+    if (closed) {
+      return Future.succeededFuture(StorageGauges.NONE);
+    }
+    return read(DiskEngine::gauges);
   }
 
   @Override
