@@ -16,8 +16,13 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.junit5.VertxExtension;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -44,7 +49,11 @@ class StorageHealthTest {
     // The retention run at start is the first commit; wait for it so the counts below are exact.
     long deadline = System.nanoTime() + 10_000_000_000L;
     while (config.storageStats().count(StorageOperation.COMMIT, true) < 1 && System.nanoTime() < deadline) {
-      Thread.onSpinWait();
+      try {
+        Thread.sleep(5);
+      } catch (InterruptedException e) {
+        throw new AssertionError(e);
+      }
     }
     assertThat(config.storageStats().count(StorageOperation.COMMIT, true)).as("the retention run at start").isEqualTo(1);
     return TestServer.wrap(vertx, server);
@@ -179,6 +188,60 @@ class StorageHealthTest {
       JsonObject big = ready(hw, 200);
       assertThat(big.getString("status")).isEqualTo("DEGRADED");
       assertThat(big.getJsonArray("problems").getString(0)).contains("past the warning size of 1.0 KiB (--data-size-warning)");
+    }
+  }
+
+  @Test
+  @DisplayName("on a real 8 MiB tmpfs, readiness warns near the free-space floor and goes DOWN under it before writes fail")
+  void realFileSystemFillingUp(Vertx vertx, @TempDir Path tmp) throws Exception {
+    Assumptions.assumeTrue(System.getProperty("os.name", "").startsWith("Linux"),
+        "skipped: mounting a tmpfs needs Linux (this is " + System.getProperty("os.name") + ")");
+    Path mount = tmp.resolve("tiny");
+    Files.createDirectories(mount);
+    Assumptions.assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", mount.toString()),
+        "skipped: cannot mount an 8 MiB tmpfs here (needs root and mount permission)");
+    try {
+      ServerConfig config = TestServer.config().storage(ServerConfig.Backend.DISK).dataDir(mount.resolve("data"))
+          .minFreeBytes(2 * MIB);
+      try (TestServer hw = TestServer.wrap(vertx, await(HealthWatchServer.start(config)))) {
+        long t = System.currentTimeMillis() - 3_600_000;
+        int status = 200;
+        String seen = "UP";
+        List<String> statuses = new ArrayList<>();
+        int b = 0;
+        for (; b < 2_000 && status == 200; b++) {
+          status = hw.ingest(batch("fill-" + b % 8, t + b * 1_000L, 500)).statusCode();
+          String now = hw.get("/health/ready", null).bodyAsJsonObject().getString("status");
+          if (!now.equals(seen)) {
+            statuses.add(now + " after " + b + " batches" + (status == 200 ? "" : " (a write failed)"));
+            seen = now;
+          }
+          if (status == 200 && now.equals("DOWN")) {
+            JsonObject down = ready(hw, 503);
+            assertThat(down.getString("reason")).contains("under the floor of 2.0 MiB (--min-free-space)");
+          }
+        }
+        assertThat(status).as("the file system filled up in the end").isEqualTo(503);
+        assertThat(statuses).as("readiness %s", statuses).hasSizeGreaterThanOrEqualTo(2);
+        assertThat(statuses.get(0)).as("the first warning came while writes still succeeded")
+            .startsWith("DEGRADED").doesNotContain("a write failed");
+        assertThat(statuses.get(1)).as("DOWN came while writes still succeeded").startsWith("DOWN")
+            .doesNotContain("a write failed");
+        assertThat(metric(hw, ops("write", "failure")) + metric(hw, ops("fsync", "failure"))).isPositive();
+        assertThat(metric(hw, ops("commit", "failure"))).isPositive();
+        assertThat(metric(hw, "healthwatch_storage_free_bytes")).isLessThan(2.0 * MIB);
+      }
+    } finally {
+      run("umount", mount.toString());
+    }
+  }
+
+  private static boolean run(String... command) throws InterruptedException {
+    try {
+      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+      return p.waitFor(20, TimeUnit.SECONDS) && p.exitValue() == 0;
+    } catch (IOException e) {
+      return false;
     }
   }
 }

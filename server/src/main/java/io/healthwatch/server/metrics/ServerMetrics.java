@@ -76,7 +76,7 @@ public final class ServerMetrics {
         StorageGauges::freeBytes, 1);
     gauge("healthwatch.storage.segments", null, "Log segment files", StorageGauges::segments, 1);
     gauge("healthwatch.storage.oldest.sample.timestamp", "seconds", "Timestamp of the oldest sample kept",
-        StorageGauges::oldestSampleAt, 1e-3);
+        StorageGauges::oldestSampleAt, 1_000);
     gauge("healthwatch.storage.cache.channels", null, "Channels held in the in-memory cache",
         StorageGauges::cachedChannels, 1);
     gauge("healthwatch.storage.cache.samples", null, "Samples held in the in-memory cache",
@@ -89,10 +89,10 @@ public final class ServerMetrics {
         .register(registry);
   }
 
-  private void gauge(String name, String unit, String description, ToLongFunction<StorageGauges> figure, double scale) {
+  private void gauge(String name, String unit, String description, ToLongFunction<StorageGauges> figure, double divisor) {
     Gauge.builder(name, gauges, ref -> {
           long v = figure.applyAsLong(ref.get());
-          return StorageGauges.known(v) ? v * scale : Double.NaN;
+          return StorageGauges.known(v) ? v / divisor : Double.NaN;
         })
         .baseUnit(unit).description(description).register(registry);
   }
