@@ -10,6 +10,8 @@
   const CLOSED_OUTAGES_KEPT = 200;
   const WATCH_HISTORY_SHOWN = 20;
   const WATCH_REFRESH_MS = 5000;
+  const STORAGE_REFRESH_MS = 5000;
+  const STORAGE_AFTER_SAMPLE_MS = 1000;
   const BACKOFF_MIN_MS = 500;
   const BACKOFF_MAX_MS = 30000;
   const FETCH_CONCURRENCY = 4;
@@ -332,6 +334,7 @@
 
   function onSampleEvent(s) {
     liveDuringLoad.add(s.channelId);
+    storageSoon();
     addSample(s);
     const c = model.channels.get(s.channelId);
     if (!c) {
@@ -656,6 +659,77 @@
     $('no-watch-history').hidden = model.watchHistory.length > 0;
   }
 
+  // ---------- storage health ----------
+
+  // /health/ready needs no token and answers 503 with the same body when storage is DOWN.
+  async function loadStorage() {
+    try {
+      const res = await fetch('health/ready', { headers: { Accept: 'application/json' }, cache: 'no-store' });
+      renderStorage(await res.json());
+    } catch (e) {
+      // the connection indicator already says the server is away; keep the last figures
+    }
+  }
+
+  let storageTimer = null;
+
+  // New samples change the figures: look again soon, at most once a second.
+  function storageSoon() {
+    if (storageTimer) return;
+    storageTimer = setTimeout(() => {
+      storageTimer = null;
+      loadStorage();
+    }, STORAGE_AFTER_SAMPLE_MS);
+  }
+
+  function formatBytes(n) {
+    if (n === null || n === undefined) return null;
+    const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+    let v = n;
+    let u = 0;
+    while (v >= 1024 && u < units.length - 1) {
+      v /= 1024;
+      u++;
+    }
+    return u === 0 ? `${n} bytes` : `${v.toFixed(1)} ${units[u]}`;
+  }
+
+  function setFigure(name, value, text) {
+    const box = document.querySelector(`#storage-figures [data-figure="${name}"]`);
+    if (value === null || value === undefined) box.removeAttribute('data-value');
+    else box.dataset.value = String(value);
+    box.querySelector('dd').textContent = text ?? '— (not known for this backend)';
+  }
+
+  function renderStorage(r) {
+    const status = r.status || 'DOWN';
+    const badge = $('storage-status');
+    badge.dataset.status = status;
+    badge.querySelector('.icon').textContent = status === 'UP' ? '●' : status === 'DOWN' ? '▲' : '◆';
+    badge.querySelector('.status-text').textContent =
+      status === 'UP' ? 'ready' : status === 'DOWN' ? 'down: not taking writes' : 'needs attention';
+    const down = new Set((r.reason || '').split('; ').filter((x) => x));
+    $('storage-problems').replaceChildren(...(r.problems || []).map((p) =>
+      el('li', { 'data-kind': down.has(p) ? 'down' : 'warning', text: p })));
+    const st = r.storage || {};
+    const w = st.writes || {};
+    setFigure('writes', w.succeeded === undefined ? null : w.succeeded + (w.failed || 0),
+      w.succeeded === undefined ? null
+        : `${w.succeeded} succeeded, ${w.failed} failed` + (w.successRate === null ? '' : ` (${formatPercent(w.successRate)})`));
+    setFigure('dataBytes', st.dataBytes, st.dataBytes === null || st.dataBytes === undefined ? null
+      : formatBytes(st.dataBytes) + (st.dataSizeWarningBytes ? ` (warning at ${formatBytes(st.dataSizeWarningBytes)})` : ''));
+    setFigure('freeBytes', st.freeBytes, st.freeBytes === null || st.freeBytes === undefined ? null
+      : `${formatBytes(st.freeBytes)} (floor ${formatBytes(st.minFreeBytes)})`);
+    setFigure('segments', st.segments, st.segments === null || st.segments === undefined ? null : String(st.segments));
+    setFigure('oldestSampleAt', st.oldestSampleAt, st.oldestSampleAt === null || st.oldestSampleAt === undefined
+      ? (st.cachedChannels === 0 ? 'no sample yet' : null)
+      : `${formatTime(st.oldestSampleAt)} (${formatAgo(st.oldestSampleAt)})`);
+    setFigure('cache', st.cachedSamples ?? st.cachedChannels, st.cachedChannels === null || st.cachedChannels === undefined
+      ? null
+      : `${st.cachedChannels} channel${st.cachedChannels === 1 ? '' : 's'}`
+        + (st.cachedSamples ? `, ${st.cachedSamples} samples` : ''));
+  }
+
   // A once-a-second tick keeps the running durations honest without re-rendering everything.
   function tick() {
     const now = Date.now();
@@ -873,6 +947,8 @@
     renderChannels();
     renderOutages();
     renderWatch();
+    loadStorage();
+    setInterval(loadStorage, STORAGE_REFRESH_MS);
     setInterval(tick, 1000);
     setInterval(() => {
       if (!live.stopped && live.socket && live.socket.readyState === WebSocket.OPEN) refreshWatch();

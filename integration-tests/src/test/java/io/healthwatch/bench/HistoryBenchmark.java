@@ -125,10 +125,14 @@ final class HistoryBenchmark {
     return millis;
   }
 
-  /** Resident set size of the process, from /proc, in MiB. */
+  /** Resident set size of the process, from /proc, in MiB; NaN where there is no /proc (Windows, macOS). */
   static double residentMiB(ServerProcess server) {
+    Path status = Path.of("/proc", String.valueOf(server.pid()), "status");
+    if (!Files.isReadable(status)) {
+      return Double.NaN;
+    }
     try {
-      for (String line : Files.readAllLines(Path.of("/proc/" + server.pid() + "/status"))) {
+      for (String line : Files.readAllLines(status)) {
         if (line.startsWith("VmRSS:")) {
           return Long.parseLong(line.replaceAll("\\D", "")) / 1024.0;
         }

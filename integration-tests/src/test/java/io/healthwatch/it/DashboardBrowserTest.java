@@ -66,6 +66,15 @@ class DashboardBrowserTest {
     return server;
   }
 
+  /** A server on the disk backend in a fresh data directory, so the storage panel has every figure. */
+  private ServerProcess diskServer(String name, String... extraArgs) {
+    List<String> args = new ArrayList<>(List.of("--storage", "disk", "--data-dir", tmp.resolve(name + "-data").toString()));
+    args.addAll(List.of(extraArgs));
+    ServerProcess server = ServerProcess.builder().name(name).args(args.toArray(String[]::new)).start();
+    servers.add(server);
+    return server;
+  }
+
   private ChromeDriver open(ServerProcess server) {
     return open(server, 1280, 1000);
   }
@@ -162,6 +171,47 @@ class DashboardBrowserTest {
         "return performance.getEntriesByType('resource').map(e => e.name)");
     assertThat(resources).as("every request the page made").isNotEmpty()
         .allMatch(url -> url.startsWith(server.baseUri().toString()) || url.startsWith("ws://127.0.0.1:" + server.port() + "/"));
+  }
+
+  private long figure(String name) {
+    String value = browser.findElement(By.cssSelector("#storage-figures [data-figure='" + name + "']")).getAttribute("data-value");
+    return value == null ? -1 : Long.parseLong(value);
+  }
+
+  private String figureText(String name) {
+    return browser.findElement(By.cssSelector("#storage-figures [data-figure='" + name + "'] dd")).getText();
+  }
+
+  @Test
+  @DisplayName("the storage panel shows the disk store's figures, follows new writes and turns to a warning past the data-size warning")
+  void storagePanel() {
+    ServerProcess server = diskServer("storage", "--data-size-warning", "20000");
+    openLive(server);
+    WebElement status = awaitPresent("#storage-status[data-status='UP']", PATIENCE);
+    assertThat(status.findElement(By.className("status-text")).getText()).isEqualTo("ready");
+    assertThat(browser.findElements(By.cssSelector("#storage-problems li"))).isEmpty();
+    assertThat(figureText("segments")).isEqualTo("1");
+    assertThat(figureText("freeBytes")).contains("(floor 256.0 MiB)");
+    assertThat(figureText("oldestSampleAt")).isEqualTo("no sample yet");
+    long writes = figure("writes");
+    long data = figure("dataBytes");
+
+    HttpApi api = new HttpApi(server);
+    api.ingest(history("api", 30, 40));
+    new WebDriverWait(browser, PATIENCE).until(driver -> figure("writes") > writes && figure("dataBytes") > data);
+    assertThat(figureText("writes")).matches("\\d+ succeeded, 0 failed \\(100\\.00 %\\)");
+    assertThat(figureText("cache")).isEqualTo("1 channel, 30 samples");
+    assertThat(figureText("oldestSampleAt")).matches("\\d\\d:\\d\\d:\\d\\d \\(.* ago\\)");
+    assertThat(figureText("dataBytes")).endsWith("(warning at 19.5 KiB)");
+    assertThat(browser.findElement(By.id("storage-status")).getAttribute("data-status")).isEqualTo("UP");
+
+    api.ingest(history("db", 400, 60));
+    WebElement warned = awaitPresent("#storage-status[data-status='DEGRADED']", PATIENCE);
+    assertThat(warned.findElement(By.className("status-text")).getText()).isEqualTo("needs attention");
+    assertThat(browser.findElement(By.cssSelector("#storage-problems li[data-kind='warning']")).getText())
+        .contains("past the warning size of 19.5 KiB (--data-size-warning)");
+    assertThat(figureText("cache")).isEqualTo("2 channels, 430 samples");
+    assertThat(consoleErrors()).as("browser console errors").isEmpty();
   }
 
   @Test
@@ -314,9 +364,9 @@ class DashboardBrowserTest {
   }
 
   @Test
-  @DisplayName("a populated dashboard with outages and a watch, on a wide and a phone-sized screen")
+  @DisplayName("a populated dashboard with outages, a watch and storage figures, on a wide and a phone-sized screen")
   void populatedScreenshots() throws IOException {
-    ServerProcess server = server("screenshot");
+    ServerProcess server = diskServer("screenshot");
     HttpApi api = new HttpApi(server);
     // A watch counts the samples whose timestamps fall inside it: let some time pass in each.
     long firstWatch = System.currentTimeMillis();
@@ -340,8 +390,10 @@ class DashboardBrowserTest {
         sample("search", now - 500, true, 80, null));
     api.ingest(failures("db-replica", 4, "timeout"));
 
-    open(server, 1280, 1180);
+    open(server, 1280, 1720);
     awaitStatus("live", PATIENCE);
+    awaitPresent("#storage-status[data-status='UP']", PATIENCE);
+    new WebDriverWait(browser, PATIENCE).until(driver -> figureText("cache").startsWith("8 channels"));
     awaitPresent("#open-outages li[data-channel='db-replica']", PATIENCE);
     awaitPresent("#closed-outages li[data-channel='search']", PATIENCE);
     awaitPresent("#watch-current[data-active='true'] table.stats", PATIENCE);

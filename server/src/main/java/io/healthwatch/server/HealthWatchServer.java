@@ -38,6 +38,7 @@ import org.slf4j.LoggerFactory;
 public final class HealthWatchServer {
   private static final Logger LOG = LoggerFactory.getLogger(HealthWatchServer.class);
   private static final long RETENTION_PERIOD_MS = 3_600_000L;
+  private static final long GAUGE_PERIOD_MS = 10_000L;
 
   private final ServerConfig config;
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -90,7 +91,7 @@ public final class HealthWatchServer {
             .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))))
         .withMetrics(new MicrometerMetricsFactory(registry))
         .build();
-    metrics = new ServerMetrics(registry);
+    metrics = new ServerMetrics(registry, config.storageStats());
     return opener.apply(vertx, config).compose(opened -> {
       store = opened;
       LiveEvents.bridge(store, vertx.eventBus());
@@ -108,9 +109,16 @@ public final class HealthWatchServer {
       });
     }).map(id -> {
       scheduleRetention();
+      watchStorage();
       LOG.info("listening on http://{}:{} with {} event loop(s), storage {}", config.host(), port, loops, config.storage().wireName());
       return this;
     });
+  }
+
+  /** Keeps the storage gauges of {@code /metrics} current between readiness checks. */
+  private void watchStorage() {
+    metrics.refreshGauges(store);
+    vertx.setPeriodic(GAUGE_PERIOD_MS, id -> metrics.refreshGauges(store));
   }
 
   private void scheduleRetention() {

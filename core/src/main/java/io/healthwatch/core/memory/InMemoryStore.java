@@ -20,6 +20,7 @@ import io.healthwatch.core.storage.RetentionResult;
 import io.healthwatch.core.storage.SampleQuery;
 import io.healthwatch.core.storage.SortOrder;
 import io.healthwatch.core.storage.StorageException;
+import io.healthwatch.core.storage.StorageGauges;
 import io.healthwatch.core.storage.StoreHealth;
 import io.healthwatch.core.storage.StoreOptions;
 import io.vertx.core.Future;
@@ -357,6 +358,14 @@ public class InMemoryStore implements HealthStore {
     return Future.succeededFuture(new StoreHealth(status, problems,
         new StoreHealth.CacheUsage(cachedSamples, options.getMaxCachedSamplesPerChannel(), outages.size(), archive.size()),
         Map.of("backend", "memory", "channels", channels.size(), "rollupBuckets", rollups.bucketCount())));
+  }
+
+  @Override
+  public synchronized Future<StorageGauges> gauges() {
+    long oldest = samples.values().stream().filter(m -> !m.isEmpty())
+        .mapToLong(m -> m.firstKey().timestamp()).min().orElse(StorageGauges.UNKNOWN);
+    return Future.succeededFuture(new StorageGauges(StorageGauges.UNKNOWN, StorageGauges.UNKNOWN,
+        StorageGauges.UNKNOWN, oldest, channels.size(), cachedSamples));
   }
 
   @Override

@@ -81,6 +81,15 @@ public interface HealthStore {
   Future<StoreHealth> health();
 
   /**
+   * How much the store holds now: data size, free space, segments, oldest sample, cache. A backend
+   * that cannot tell reports {@link StorageGauges#NONE}. Never fails because the storage is
+   * unavailable: figures it cannot get are {@link StorageGauges#UNKNOWN}.
+   */
+  default Future<StorageGauges> gauges() {
+    return Future.succeededFuture(StorageGauges.NONE);
+  }
+
+  /**
    * Registers a listener for every event this store causes: those of ingestion (also returned in
    * {@link IngestResult}), watch start and end (including a watch ending by itself at its planned
    * end). Listeners are called after the write is durable, in order, never concurrently for one

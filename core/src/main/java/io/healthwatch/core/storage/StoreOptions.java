@@ -22,6 +22,7 @@ public class StoreOptions {
   private int retentionDays = DEFAULT_RETENTION_DAYS;
   private int rollupRetentionDays = DEFAULT_ROLLUP_RETENTION_DAYS;
   private Clock clock = Clock.systemUTC();
+  private StorageListener storageListener = StorageListener.NONE;
 
   public StoreOptions() {}
 
@@ -33,6 +34,7 @@ public class StoreOptions {
     this.retentionDays = other.retentionDays;
     this.rollupRetentionDays = other.rollupRetentionDays;
     this.clock = other.clock;
+    this.storageListener = other.storageListener;
   }
 
   /** Consecutive failures that take a channel offline and open an outage. */
@@ -119,6 +121,16 @@ public class StoreOptions {
 
   public StoreOptions setClock(Clock clock) {
     this.clock = clock;
+    return this;
+  }
+
+  /** Told about every write, fsync, rename and commit the backend performs; by default nobody. */
+  public StorageListener getStorageListener() {
+    return storageListener;
+  }
+
+  public StoreOptions setStorageListener(StorageListener storageListener) {
+    this.storageListener = java.util.Objects.requireNonNull(storageListener, "storageListener");
     return this;
   }
 }

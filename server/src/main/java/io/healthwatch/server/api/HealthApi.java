@@ -16,6 +16,8 @@ import io.healthwatch.core.storage.HealthStore;
 import io.healthwatch.core.storage.OutageQuery;
 import io.healthwatch.core.storage.SampleQuery;
 import io.healthwatch.core.storage.SortOrder;
+import io.healthwatch.core.storage.StorageGauges;
+import io.healthwatch.core.storage.StoreHealth;
 import io.healthwatch.core.validation.SampleValidator;
 import io.healthwatch.core.validation.ValidationResult;
 import io.healthwatch.server.config.ServerConfig;
@@ -160,6 +162,22 @@ public final class HealthApi {
           metrics.stored(r.accepted(), r.duplicates());
         })
         .onFailure(e -> metrics.rejected(ApiError.from(e).code().code()));
+  }
+
+  // ---- readiness ----
+
+  /**
+   * The {@code /health/ready} report: the store's own health, its figures and the write success
+   * rate of the last 5 minutes, judged by {@link Readiness}. The figures are also kept for the
+   * gauges of {@code /metrics}.
+   */
+  public Future<Readiness.Verdict> ready() {
+    Future<StoreHealth> health = store.health();
+    Future<StorageGauges> gauges = metrics.refreshGauges(store);
+    Readiness rules = new Readiness(config.minFreeBytes(), config.dataSizeWarningBytes(),
+        ServerConfig.MIN_WRITE_SUCCESS_RATE);
+    return Future.all(health, gauges).map(v -> rules.judge(health.result(), gauges.result(),
+        metrics.storageStats().window()));
   }
 
   // ---- reads ----

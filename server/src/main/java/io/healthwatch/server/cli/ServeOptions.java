@@ -50,6 +50,14 @@ public class ServeOptions {
   @Option(names = "--max-body-bytes", paramLabel = "BYTES", description = "largest request body (HEALTHWATCH_MAX_BODY_BYTES, default 4194304)")
   String maxBodyBytes;
 
+  @Option(names = "--min-free-space", paramLabel = "SIZE",
+      description = "readiness is DOWN below this free space in the data directory, e.g. 256MiB (HEALTHWATCH_MIN_FREE_SPACE, default 256MiB)")
+  String minFreeSpace;
+
+  @Option(names = "--data-size-warning", paramLabel = "SIZE",
+      description = "readiness is DEGRADED once the stored data passes this size, e.g. 10GiB (HEALTHWATCH_DATA_SIZE_WARNING, default off)")
+  String dataSizeWarning;
+
   /** The settings given as flags. */
   public Map<Setting, String> flags() {
     Map<Setting, String> m = new EnumMap<>(Setting.class);
@@ -65,6 +73,8 @@ public class ServeOptions {
     put(m, Setting.ROLLUP_RETENTION_DAYS, rollupRetentionDays);
     put(m, Setting.CLUSTER, cluster);
     put(m, Setting.MAX_BODY_BYTES, maxBodyBytes);
+    put(m, Setting.MIN_FREE_SPACE, minFreeSpace);
+    put(m, Setting.DATA_SIZE_WARNING, dataSizeWarning);
     return m;
   }
 

@@ -18,6 +18,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Resolves the effective {@link ServerConfig} from flags, environment variables, an optional
@@ -80,6 +82,8 @@ public final class ConfigResolver {
     c.rollupRetentionDays(integer(Setting.ROLLUP_RETENTION_DAYS, 1, 36_500));
     c.clusterMembers(cluster(c.storage()));
     c.maxBodyBytes(integer(Setting.MAX_BODY_BYTES, 1_024, 1 << 30));
+    c.minFreeBytes(size(Setting.MIN_FREE_SPACE));
+    c.dataSizeWarningBytes(value(Setting.DATA_SIZE_WARNING) == null ? 0 : size(Setting.DATA_SIZE_WARNING));
     checkOpenOnlyOnLoopback(c);
     String logFormat = env.get(LOG_FORMAT_ENV);
     if (!blank(logFormat) && !logFormat.equals("text") && !logFormat.equals("json")) {
@@ -137,6 +141,34 @@ public final class ConfigResolver {
       return n;
     } catch (NumberFormatException e) {
       throw bad(s, "must be an integer, got '" + v + "'");
+    }
+  }
+
+  private static final Pattern SIZE =
+      Pattern.compile("(\\d+)\\s*(|B|KiB|MiB|GiB|TiB)", Pattern.CASE_INSENSITIVE);
+
+  /** A size in bytes: a plain number, or one with a binary unit ({@code 512KiB}, {@code 256MiB}, {@code 2GiB}). */
+  private long size(Setting s) {
+    String v = text(s);
+    Matcher m = SIZE.matcher(v);
+    if (!m.matches()) {
+      throw bad(s, "must be a size in bytes such as 268435456, 256MiB or 2GiB, got '" + v + "'");
+    }
+    int shift = switch (m.group(2).toLowerCase(Locale.ROOT)) {
+      case "kib" -> 10;
+      case "mib" -> 20;
+      case "gib" -> 30;
+      case "tib" -> 40;
+      default -> 0;
+    };
+    try {
+      long n = Long.parseLong(m.group(1));
+      if (n > (Long.MAX_VALUE >> shift)) {
+        throw bad(s, "is too large: '" + v + "'");
+      }
+      return n << shift;
+    } catch (NumberFormatException e) {
+      throw bad(s, "is too large: '" + v + "'");
     }
   }
 

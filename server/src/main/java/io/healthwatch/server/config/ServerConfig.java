@@ -1,6 +1,7 @@
 package io.healthwatch.server.config;
 
 import io.healthwatch.core.Limits;
+import io.healthwatch.core.storage.StorageStats;
 import io.healthwatch.core.storage.StoreOptions;
 import io.healthwatch.server.auth.Tokens;
 import java.nio.file.Path;
@@ -36,6 +37,8 @@ public class ServerConfig {
   public static final int WS_WRITE_QUEUE_BYTES = 256 * 1024;
   /** SIGTERM to exit, at most. */
   public static final long SHUTDOWN_TIMEOUT_MS = 10_000;
+  /** {@code /health/ready} is DOWN when fewer writes than this succeeded in the window. */
+  public static final double MIN_WRITE_SUCCESS_RATE = 0.995;
   /** The {@code Retry-After} of a 503. */
   public static final int RETRY_AFTER_SECONDS = 5;
 
@@ -61,6 +64,9 @@ public class ServerConfig {
   private long shutdownTimeoutMs = SHUTDOWN_TIMEOUT_MS;
   private int eventLoops = Runtime.getRuntime().availableProcessors();
   private Clock clock = Clock.systemUTC();
+  private long minFreeBytes = 256L << 20;
+  private long dataSizeWarningBytes;
+  private final StorageStats storageStats = new StorageStats(() -> clock.millis());
 
   /** The options every backend is opened with. */
   public StoreOptions storeOptions() {
@@ -68,7 +74,33 @@ public class ServerConfig {
         .setOutageThreshold(outageThreshold)
         .setRetentionDays(retentionDays)
         .setRollupRetentionDays(rollupRetentionDays)
-        .setClock(clock);
+        .setClock(clock)
+        .setStorageListener(storageStats);
+  }
+
+  /** What the store reports of its operations: counted for metrics and the readiness window. */
+  public StorageStats storageStats() {
+    return storageStats;
+  }
+
+  /** Readiness is DOWN when the data directory's file system has less free space than this. */
+  public long minFreeBytes() {
+    return minFreeBytes;
+  }
+
+  public ServerConfig minFreeBytes(long minFreeBytes) {
+    this.minFreeBytes = minFreeBytes;
+    return this;
+  }
+
+  /** Readiness is DEGRADED once the stored data is larger than this; 0 is off. */
+  public long dataSizeWarningBytes() {
+    return dataSizeWarningBytes;
+  }
+
+  public ServerConfig dataSizeWarningBytes(long dataSizeWarningBytes) {
+    this.dataSizeWarningBytes = dataSizeWarningBytes;
+    return this;
   }
 
   /** The effective configuration, one {@code name = value} a line, secrets masked. */
@@ -87,6 +119,8 @@ public class ServerConfig {
     lines.add("rollupRetentionDays = " + rollupRetentionDays);
     lines.add("cluster = " + (clusterMembers.isEmpty() ? "off" : String.join(",", clusterMembers)));
     lines.add("maxBodyBytes = " + maxBodyBytes);
+    lines.add("minFreeSpace = " + minFreeBytes);
+    lines.add("dataSizeWarning = " + (dataSizeWarningBytes == 0 ? "off" : String.valueOf(dataSizeWarningBytes)));
     lines.add("eventLoops = " + eventLoops);
     return lines;
   }

@@ -21,7 +21,9 @@ public enum Setting {
       String.valueOf(io.healthwatch.core.storage.StoreOptions.DEFAULT_ROLLUP_RETENTION_DAYS)),
   CLUSTER("cluster", "--cluster", "HEALTHWATCH_CLUSTER_MEMBERS", null),
   MAX_BODY_BYTES("maxBodyBytes", "--max-body-bytes", "HEALTHWATCH_MAX_BODY_BYTES",
-      String.valueOf(io.healthwatch.core.Limits.DEFAULT_MAX_BODY_BYTES));
+      String.valueOf(io.healthwatch.core.Limits.DEFAULT_MAX_BODY_BYTES)),
+  MIN_FREE_SPACE("minFreeSpace", "--min-free-space", "HEALTHWATCH_MIN_FREE_SPACE", "256MiB"),
+  DATA_SIZE_WARNING("dataSizeWarning", "--data-size-warning", "HEALTHWATCH_DATA_SIZE_WARNING", null);
 
   private final String key;
   private final String flag;

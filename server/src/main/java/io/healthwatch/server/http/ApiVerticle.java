@@ -10,6 +10,7 @@ import io.healthwatch.server.api.ApiError;
 import io.healthwatch.server.api.AuditTrail;
 import io.healthwatch.server.api.HealthApi;
 import io.healthwatch.server.api.Params;
+import io.healthwatch.server.api.Readiness;
 import io.healthwatch.server.auth.Grant;
 import io.healthwatch.server.auth.Role;
 import io.healthwatch.server.auth.Tokens;
@@ -150,7 +151,7 @@ public class ApiVerticle extends VerticleBase {
   }
 
   private void ready(RoutingContext ctx) {
-    api.store().health().onComplete(ar -> {
+    api.ready().onComplete(ar -> {
       Map<String, Object> body = new LinkedHashMap<>();
       if (ar.failed()) {
         LOG.warn("storage health check failed: {}", ar.cause().toString());
@@ -159,15 +160,16 @@ public class ApiVerticle extends VerticleBase {
         json(ctx, 503, body);
         return;
       }
-      StoreHealth h = ar.result();
-      body.put("status", h.status().name());
-      if (!h.writable()) {
-        body.put("reason", h.problems().isEmpty() ? "storage does not take writes" : String.join("; ", h.problems()));
+      Readiness.Verdict v = ar.result();
+      body.put("status", v.status().name());
+      if (!v.ready()) {
+        body.put("reason", String.join("; ", v.downReasons()));
       }
-      body.put("problems", h.problems());
-      body.put("cache", h.cache());
-      body.put("details", h.details());
-      json(ctx, h.writable() ? 200 : 503, body);
+      body.put("problems", v.problems());
+      body.put("cache", v.health().cache());
+      body.put("details", v.health().details());
+      body.put("storage", v.storage());
+      json(ctx, v.ready() ? 200 : 503, body);
     });
   }
 

@@ -51,6 +51,24 @@ class ConfigResolverTest {
     assertThat(c.clusterMembers()).isEmpty();
     assertThat(c.maxBodyBytes()).isEqualTo(4 * 1024 * 1024);
     assertThat(c.storeOptions().getOutageThreshold()).isEqualTo(3);
+    assertThat(c.minFreeBytes()).isEqualTo(256L << 20);
+    assertThat(c.dataSizeWarningBytes()).isZero();
+  }
+
+  @Test
+  @DisplayName("storage sizes are bytes, or a number with KiB, MiB, GiB or TiB")
+  void sizes() throws IOException {
+    flags.put(Setting.MIN_FREE_SPACE, "1GiB");
+    env.put("HEALTHWATCH_DATA_SIZE_WARNING", "512 mib");
+    assertThat(resolve(null).minFreeBytes()).isEqualTo(1L << 30);
+    assertThat(resolve(null).dataSizeWarningBytes()).isEqualTo(512L << 20);
+    flags.clear();
+    env.clear();
+    Path file = write("hw.yaml", "minFreeSpace: 1048576\ndataSizeWarning: 2TiB\n");
+    ServerConfig c = resolve(file);
+    assertThat(c.minFreeBytes()).isEqualTo(1L << 20);
+    assertThat(c.dataSizeWarningBytes()).isEqualTo(2L << 40);
+    assertThat(c.describe()).contains("minFreeSpace = 1048576", "dataSizeWarning = " + (2L << 40));
   }
 
   @Test
@@ -96,6 +114,9 @@ class ConfigResolverTest {
       "MYSQL_URI|postgres://x|--mysql-uri (HEALTHWATCH_MYSQL_URI) from --mysql-uri: must look like mysql://",
       "HOST|0.0.0.0|--host (HEALTHWATCH_HOST) from --host: '0.0.0.0' is not a loopback address and no token is configured",
       "CLUSTER|a:5701,b:5701|--cluster (HEALTHWATCH_CLUSTER_MEMBERS) from --cluster: the disk backend is single-node",
+      "MIN_FREE_SPACE|lots|--min-free-space (HEALTHWATCH_MIN_FREE_SPACE) from --min-free-space: must be a size in bytes such as 268435456, 256MiB or 2GiB, got 'lots'",
+      "DATA_SIZE_WARNING|10GB|--data-size-warning (HEALTHWATCH_DATA_SIZE_WARNING) from --data-size-warning: must be a size in bytes",
+      "DATA_SIZE_WARNING|99999999TiB|--data-size-warning (HEALTHWATCH_DATA_SIZE_WARNING) from --data-size-warning: is too large",
   })
   @DisplayName("a bad flag stops the start with one line naming the setting and the problem")
   void badFlag(Setting setting, String value, String message) {

@@ -13,6 +13,9 @@ import io.healthwatch.core.storage.OutageQuery;
 import io.healthwatch.core.storage.RetentionResult;
 import io.healthwatch.core.storage.SampleQuery;
 import io.healthwatch.core.storage.StorageException;
+import io.healthwatch.core.storage.StorageGauges;
+import io.healthwatch.core.storage.StorageListener;
+import io.healthwatch.core.storage.StorageOperation;
 import io.healthwatch.core.storage.StoreHealth;
 import io.healthwatch.storage.disk.impl.AuditFile;
 import io.healthwatch.storage.disk.impl.DiskEngine;
@@ -51,6 +54,7 @@ public final class DiskStore implements HealthStore {
   private final BlockingQueue<Op<?>> queue = new LinkedBlockingQueue<>();
   private final List<Consumer<StoreEvent>> listeners = new CopyOnWriteArrayList<>();
   private final AtomicBoolean expirySubmitted = new AtomicBoolean();
+  private final StorageListener listener;
   private final Thread writer;
   private final long timerId;
   private volatile boolean closed;
@@ -96,8 +100,10 @@ public final class DiskStore implements HealthStore {
     }
   }
 
-  private DiskStore(Vertx vertx, DiskEngine engine, AuditFile audit, Context context) {
+  private DiskStore(Vertx vertx, DiskEngine engine, AuditFile audit, Context context,
+      StorageListener listener) {
     this.vertx = vertx;
+    this.listener = listener;
     this.engine = engine;
     this.audit = audit;
     refreshChannelView();
@@ -133,7 +139,7 @@ public final class DiskStore implements HealthStore {
         engine.close();
         throw StorageException.unavailable("cannot open the audit log in " + copy.getDataDir() + ": " + e.getMessage(), e);
       }
-      return new DiskStore(vertx, engine, audit, context);
+      return new DiskStore(vertx, engine, audit, context, copy.getStoreOptions().getStorageListener());
     }, false);
   }
 
@@ -204,8 +210,10 @@ public final class DiskStore implements HealthStore {
     group.forEach(Op::complete);
   }
 
+  /** Runs a group of writes and commits it with one fsync; reported as one {@code COMMIT} if it wrote. */
   private List<StoreEvent> runGroup(List<Op<?>> writes) {
     Throwable failure = null;
+    long start = System.nanoTime();
     try {
       engine.beginGroup();
       for (Op<?> op : writes) {
@@ -215,12 +223,17 @@ public final class DiskStore implements HealthStore {
         }
       }
       if (failure == null) {
+        boolean wrote = engine.hasPendingWrites();
         engine.commitGroup();
+        if (wrote) {
+          listener.recordOperation(StorageOperation.COMMIT, true, System.nanoTime() - start);
+        }
         return engine.takeEvents();
       }
     } catch (IOException | RuntimeException e) {
       failure = e;
     }
+    listener.recordOperation(StorageOperation.COMMIT, false, System.nanoTime() - start);
     StorageException error = engine.failGroup(failure);
     LOG.log(System.Logger.Level.WARNING, error.getMessage());
     for (Op<?> op : writes) {
@@ -410,6 +423,14 @@ public final class DiskStore implements HealthStore {
   }
 
   // ---- end of audit trail ----
+
+  @Override
+  public Future<StorageGauges> gauges() {
+    if (closed) {
+      return Future.succeededFuture(StorageGauges.NONE);
+    }
+    return read(DiskEngine::gauges);
+  }
 
   @Override
   public Future<Void> close() {

@@ -4,6 +4,7 @@ import io.healthwatch.storage.disk.impl.NioFileOps;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -60,6 +61,14 @@ public interface FileOps {
   boolean exists(Path file);
 
   void createDirectories(Path dir) throws IOException;
+
+  /**
+   * Bytes available to this process in the file system holding {@code dir} (its {@code FileStore}'s
+   * usable space); what the free-space figures and the readiness floor are measured on.
+   */
+  default long usableSpace(Path dir) throws IOException {
+    return Files.getFileStore(dir).getUsableSpace();
+  }
 
   /**
    * Takes an exclusive lock on {@code lockFile} for this process; empty if another holder has it.

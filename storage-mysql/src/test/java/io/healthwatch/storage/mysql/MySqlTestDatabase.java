@@ -33,6 +33,8 @@ public final class MySqlTestDatabase implements AutoCloseable {
   public static final String URI_ENV = "HEALTHWATCH_TEST_MYSQL_URI";
   public static final String PASSWORD_ENV = "HEALTHWATCH_TEST_MYSQL_PASSWORD";
   public static final String REQUIRE_ENV = "HEALTHWATCH_REQUIRE_MYSQL";
+  /** {@code 0} turns the Testcontainers fallback off (CI runners whose Docker runs no Linux containers). */
+  public static final String DOCKER_ENV = "HEALTHWATCH_TEST_MYSQL_DOCKER";
 
   private static final SecureRandom RANDOM = new SecureRandom();
   private static Server server;
@@ -80,7 +82,8 @@ public final class MySqlTestDatabase implements AutoCloseable {
           return server;
         }
         unavailable = "no MySQL for tests: set " + URI_ENV + " (e.g. mysql://root@127.0.0.1:3306/healthwatch_test)"
-            + " or run Docker for a Testcontainers mysql:8 container";
+            + ("0".equals(System.getenv(DOCKER_ENV)) ? " (the Testcontainers fallback is off: " + DOCKER_ENV + "=0)"
+                : " or run Docker for a Testcontainers mysql:8 container");
       } catch (RuntimeException e) {
         unavailable = "no MySQL for tests: " + e.getMessage();
       }
@@ -140,6 +143,9 @@ public final class MySqlTestDatabase implements AutoCloseable {
 
     @SuppressWarnings("resource")
     static Running startMySql() {
+      if ("0".equals(System.getenv(DOCKER_ENV))) {
+        return null;
+      }
       try {
         if (!org.testcontainers.DockerClientFactory.instance().isDockerAvailable()) {
           return null;

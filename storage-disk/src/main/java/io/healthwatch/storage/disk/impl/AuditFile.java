@@ -3,6 +3,7 @@ package io.healthwatch.storage.disk.impl;
 import io.healthwatch.core.json.Json;
 import io.healthwatch.core.model.AuditRecord;
 import io.healthwatch.core.storage.StorageException;
+import io.healthwatch.core.storage.StorageListener;
 import io.healthwatch.storage.disk.DiskStoreOptions;
 import io.healthwatch.storage.disk.FileOps;
 import io.vertx.core.Context;
@@ -64,13 +65,15 @@ public final class AuditFile implements Closeable {
   /** Opens (blocking) the audit file of a data directory whose lock the caller holds. */
   public static AuditFile open(DiskStoreOptions options) throws IOException {
     Path dir = options.getDataDir().toAbsolutePath().normalize();
-    AuditFile audit = new AuditFile(options.getFileOps(), dir);
+    StorageListener listener = options.getStoreOptions().getStorageListener();
+    AuditFile audit = new AuditFile(CountingFileOps.wrap(options.getFileOps(), listener), dir);
     if (audit.fs.exists(audit.path)) {
       audit.handle = audit.fs.open(audit.path, false);
       byte[] data = Frames.readAll(audit.handle);
       Frames.Scan scan = Frames.scan(data, 0, null);
       if (!scan.clean()) {
-        new FileSafety(audit.fs, dir, options.getRenameAttempts(), options.getRenameBackoffMs(), audit.problems::add)
+        new FileSafety(audit.fs, dir, options.getRenameAttempts(), options.getRenameBackoffMs(), audit.problems::add,
+            listener)
             .repair(audit.path, audit.handle, data, scan, true, "audit log");
       }
       audit.durable = scan.end();

@@ -17,6 +17,7 @@ import io.healthwatch.core.storage.RetentionResult;
 import io.healthwatch.core.storage.SampleQuery;
 import io.healthwatch.core.storage.SortOrder;
 import io.healthwatch.core.storage.StorageException;
+import io.healthwatch.core.storage.StorageGauges;
 import io.healthwatch.core.storage.StoreHealth;
 import io.healthwatch.core.storage.StoreOptions;
 import io.healthwatch.storage.disk.DiskStoreOptions;
@@ -134,10 +135,11 @@ public final class DiskEngine {
   private DiskEngine(DiskStoreOptions options) {
     this.options = options;
     this.storeOptions = options.getStoreOptions();
-    this.fs = options.getFileOps();
+    this.fs = CountingFileOps.wrap(options.getFileOps(), storeOptions.getStorageListener());
     this.dir = options.getDataDir().toAbsolutePath().normalize();
     this.rules = new ChannelRules(storeOptions.getOutageThreshold());
-    this.safety = new FileSafety(fs, dir, options.getRenameAttempts(), options.getRenameBackoffMs(), problems::add);
+    this.safety = new FileSafety(fs, dir, options.getRenameAttempts(), options.getRenameBackoffMs(), problems::add,
+        storeOptions.getStorageListener());
     this.archive = new OutageArchive(fs, dir, problems::add);
     this.rollups = new RollupStore(storeOptions);
   }
@@ -439,6 +441,11 @@ public final class DiskEngine {
     if (active().size >= options.getSegmentBytes()) {
       roll();
     }
+  }
+
+  /** Whether the group wrote records that its commit must make durable. */
+  public boolean hasPendingWrites() {
+    return dirty;
   }
 
   /** Makes the group durable with one fsync. */
@@ -1176,6 +1183,36 @@ public final class DiskEngine {
     details.put("snapshotPosition", snapshots.isEmpty() ? -1 : snapshots.lastKey());
     return new StoreHealth(status, list, new StoreHealth.CacheUsage(cachedSamples,
         storeOptions.getMaxCachedSamplesPerChannel(), outages.size(), archivedWatches.size()), details);
+  }
+
+  /**
+   * Data size, free space of the directory's file system, segments, the oldest kept sample (the
+   * oldest timestamp the retained segments can still show, raised to the retention cutoff that
+   * applies to them) and the cache.
+   */
+  public StorageGauges gauges() {
+    long bytes = archive.size();
+    long oldest = Long.MAX_VALUE;
+    for (Segment s : segments) {
+      bytes += s.size;
+      long cutoff = cutoffFor(s.end());
+      for (Map.Entry<String, SegmentIndex.Channel> e : s.index.channels.entrySet()) {
+        Long deletedAt = deletions.get(e.getKey());
+        boolean deleted = deletedAt != null && deletedAt >= s.end();
+        if (!deleted && e.getValue().max >= cutoff) {
+          oldest = Math.min(oldest, Math.max(e.getValue().min, cutoff));
+        }
+      }
+    }
+    bytes += snapshots.values().stream().mapToLong(Long::longValue).sum();
+    long free;
+    try {
+      free = fs.usableSpace(dir);
+    } catch (IOException e) {
+      free = StorageGauges.UNKNOWN;
+    }
+    return new StorageGauges(bytes, free, segments.size(), oldest == Long.MAX_VALUE ? StorageGauges.UNKNOWN : oldest,
+        cache.size(), cachedSamples);
   }
 
   // ---------------------------------------------------------------------------------------------

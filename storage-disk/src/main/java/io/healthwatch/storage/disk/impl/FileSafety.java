@@ -1,5 +1,7 @@
 package io.healthwatch.storage.disk.impl;
 
+import io.healthwatch.core.storage.StorageListener;
+import io.healthwatch.core.storage.StorageOperation;
 import io.healthwatch.storage.disk.FileOps;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -28,13 +30,16 @@ final class FileSafety {
   private final int renameAttempts;
   private final long renameBackoffMs;
   private final Consumer<String> problems;
+  private final StorageListener listener;
 
-  FileSafety(FileOps fs, Path dir, int renameAttempts, long renameBackoffMs, Consumer<String> problems) {
+  FileSafety(FileOps fs, Path dir, int renameAttempts, long renameBackoffMs, Consumer<String> problems,
+      StorageListener listener) {
     this.fs = fs;
     this.dir = dir;
     this.renameAttempts = renameAttempts;
     this.renameBackoffMs = renameBackoffMs;
     this.problems = problems;
+    this.listener = listener;
   }
 
   /**
@@ -61,16 +66,31 @@ final class FileSafety {
     fs.fsyncDirectory(dir);
   }
 
+  /** The rename with its retries, reported as one {@code RENAME} and a {@code RENAME_RETRY} per retry. */
   private void moveWithRetry(Path from, Path to) throws IOException {
+    long start = System.nanoTime();
+    boolean ok = false;
+    try {
+      tryMoves(from, to);
+      ok = true;
+    } finally {
+      listener.recordOperation(StorageOperation.RENAME, ok, System.nanoTime() - start);
+    }
+  }
+
+  private void tryMoves(Path from, Path to) throws IOException {
     long backoff = renameBackoffMs;
     for (int attempt = 1; ; attempt++) {
+      long attemptStart = System.nanoTime();
       try {
         fs.move(from, to);
         return;
       } catch (NoSuchFileException e) {
         throw e;
       } catch (FileSystemException e) {
-        if (attempt >= renameAttempts) {
+        if (attempt < renameAttempts) {
+          listener.recordOperation(StorageOperation.RENAME_RETRY, false, System.nanoTime() - attemptStart);
+        } else {
           throw new IOException("renaming " + from.getFileName() + " to " + to.getFileName() + " was refused "
               + attempt + " times (another process, such as a virus scanner or indexer, may hold the file): "
               + describe(e), e);

@@ -1,6 +1,7 @@
 package io.healthwatch.storage.mysql.impl;
 
 import io.healthwatch.core.model.AuditRecord;
+import io.healthwatch.core.ErrorCode;
 import io.healthwatch.core.model.ChannelState;
 import io.healthwatch.core.model.IngestResult;
 import io.healthwatch.core.model.Outage;
@@ -19,6 +20,9 @@ import io.healthwatch.core.storage.RetentionResult;
 import io.healthwatch.core.storage.SampleQuery;
 import io.healthwatch.core.storage.SortOrder;
 import io.healthwatch.core.storage.StorageException;
+import io.healthwatch.core.storage.StorageGauges;
+import io.healthwatch.core.storage.StorageListener;
+import io.healthwatch.core.storage.StorageOperation;
 import io.healthwatch.core.storage.StoreHealth;
 import io.healthwatch.core.storage.StoreOptions;
 import io.healthwatch.storage.mysql.MySqlStoreOptions;
@@ -96,6 +100,7 @@ public final class MySqlHealthStore implements HealthStore {
   private final Map<String, Future<Void>> channelTails = new HashMap<>();
   private final AtomicBoolean expiring = new AtomicBoolean();
   private final AtomicLong retries = new AtomicLong();
+  private final StorageListener listener;
   private volatile boolean closed;
   private volatile boolean expiryFailing;
   private long timerId = -1;
@@ -104,6 +109,7 @@ public final class MySqlHealthStore implements HealthStore {
     this.vertx = vertx;
     this.pool = pool;
     this.options = new StoreOptions(o.getStoreOptions());
+    this.listener = options.getStorageListener();
     this.rules = new ChannelRules(options.getOutageThreshold());
     this.location = MySqlUri.describe(connect);
     this.secret = connect.getPassword();
@@ -437,7 +443,7 @@ public final class MySqlHealthStore implements HealthStore {
     if (closed) {
       return closedFuture();
     }
-    return expireDue()
+    return timed(StorageOperation.COMMIT, () -> expireDue()
         .compose(v -> pool.query(SqlQueries.ACTIVE_WATCH).execute())
         .compose(rows -> {
           Optional<WatchSession> active = first(rows).map(Rows::watch);
@@ -455,7 +461,7 @@ public final class MySqlHealthStore implements HealthStore {
         .map(started -> {
           publish(List.of(new StoreEvent.WatchChanged(started)));
           return started;
-        })
+        }))
         .recover(err -> Future.failedFuture(failure("starting a watch", err)));
   }
 
@@ -473,11 +479,11 @@ public final class MySqlHealthStore implements HealthStore {
     if (closed) {
       return closedFuture();
     }
-    return expireDue()
+    return timed(StorageOperation.COMMIT, () -> expireDue()
         .compose(v -> activeWatch())
         .compose(active -> active.isEmpty()
             ? Future.succeededFuture(Optional.<WatchSession>empty())
-            : archive(active.get(), options.getClock().millis()))
+            : archive(active.get(), options.getClock().millis())))
         .recover(err -> Future.failedFuture(failure("stopping the watch", err)));
   }
 
@@ -671,6 +677,32 @@ public final class MySqlHealthStore implements HealthStore {
             List.of("the MySQL database at " + location + " does not answer: " + describe(err)), usage, details)));
   }
 
+  /**
+   * Data size from {@code information_schema} (InnoDB's estimate of data and index length), the
+   * oldest sample from the time index, the cached channel states. Free space and segments are not
+   * known to a client of the database.
+   */
+  @Override
+  public Future<StorageGauges> gauges() {
+    if (closed) {
+      return Future.succeededFuture(StorageGauges.NONE);
+    }
+    Future<Long> bytes = single(SqlQueries.DATA_BYTES, "bytes");
+    Future<Long> oldest = single(SqlQueries.OLDEST_SAMPLE, "oldest");
+    return Future.join(bytes, oldest).transform(ar -> Future.succeededFuture(new StorageGauges(
+        known(bytes), StorageGauges.UNKNOWN, StorageGauges.UNKNOWN, known(oldest), cache.size(), 0)));
+  }
+
+  private Future<Long> single(String sql, String column) {
+    return pool.query(sql).execute()
+        .timeout(healthTimeoutMs, TimeUnit.MILLISECONDS)
+        .map(rows -> first(rows).map(r -> r.getLong(column)).orElse(null));
+  }
+
+  private static long known(Future<Long> figure) {
+    return figure.succeeded() && figure.result() != null ? figure.result() : StorageGauges.UNKNOWN;
+  }
+
   @Override
   public Future<Void> close() {
     if (closed) {
@@ -715,30 +747,53 @@ public final class MySqlHealthStore implements HealthStore {
     return result;
   }
 
-  /** Retries a transaction the database chose as a deadlock victim or that timed out on a lock. */
+  /**
+   * Retries a transaction the database chose as a deadlock victim or that timed out on a lock.
+   * Reported as one {@code COMMIT} with its final result, and a {@code COMMIT_RETRY} per retry.
+   */
   private <T> Future<T> withRetry(Supplier<Future<T>> work, int attempt) {
+    return attempt == 1 ? timed(StorageOperation.COMMIT, () -> retrying(work, 1)) : retrying(work, attempt);
+  }
+
+  private <T> Future<T> retrying(Supplier<Future<T>> work, int attempt) {
+    long start = System.nanoTime();
     return work.get().recover(err -> {
       if (attempt >= MAX_ATTEMPTS || !(isError(err, ER_LOCK_DEADLOCK) || isError(err, ER_LOCK_WAIT_TIMEOUT)
           || err instanceof ConcurrentWriteException)) {
         return Future.failedFuture(err);
       }
+      listener.recordOperation(StorageOperation.COMMIT_RETRY, false, System.nanoTime() - start);
       retries.incrementAndGet();
       Promise<T> retried = Promise.promise();
       long delay = 5L * attempt + ThreadLocalRandom.current().nextInt(10);
-      vertx.setTimer(delay, id -> withRetry(work, attempt + 1).onComplete(retried));
+      vertx.setTimer(delay, id -> retrying(work, attempt + 1).onComplete(retried));
       return retried.future();
     });
   }
 
   private <T> Future<T> read(String what, Supplier<Future<T>> work) {
-    if (closed) {
-      return closedFuture();
-    }
-    return work.get().recover(err -> Future.failedFuture(failure(what, err)));
+    return run(StorageOperation.QUERY, what, work);
   }
 
   private <T> Future<T> write(String what, Supplier<Future<T>> work) {
-    return read(what, work);
+    return run(StorageOperation.COMMIT, what, work);
+  }
+
+  private <T> Future<T> run(StorageOperation op, String what, Supplier<Future<T>> work) {
+    if (closed) {
+      return closedFuture();
+    }
+    return timed(op, work).recover(err -> Future.failedFuture(failure(what, err)));
+  }
+
+  /**
+   * Reports {@code work} to the storage listener when it completes. A refusal (a conflict, say) is
+   * a success of the storage; only an unavailable database or an unexpected error is a failure.
+   */
+  private <T> Future<T> timed(StorageOperation op, Supplier<Future<T>> work) {
+    long start = System.nanoTime();
+    return work.get().andThen(ar -> listener.recordOperation(op, ar.succeeded()
+        || ar.cause() instanceof StorageException se && se.code() != ErrorCode.UNAVAILABLE, System.nanoTime() - start));
   }
 
   private void publish(List<StoreEvent> events) {

@@ -285,6 +285,14 @@ public final class SqlQueries {
 
   public static final String PING = "SELECT 1";
 
+  /** The data and index bytes of the store's tables (InnoDB's estimate, refreshed with its statistics). */
+  public static final String DATA_BYTES =
+      "SELECT COALESCE(SUM(data_length + index_length), 0) AS bytes FROM information_schema.TABLES"
+          + " WHERE table_schema = DATABASE()";
+
+  /** The oldest sample kept, from the time index. */
+  public static final String OLDEST_SAMPLE = "SELECT MIN(timestamp) AS oldest FROM health_samples";
+
   private static String placeholders(int count) {
     return String.join(", ", Collections.nCopies(count, "?"));
   }
