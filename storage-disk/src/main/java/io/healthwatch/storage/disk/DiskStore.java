@@ -24,7 +24,11 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
@@ -50,6 +54,15 @@ public final class DiskStore implements HealthStore {
   private final Thread writer;
   private final long timerId;
   private volatile boolean closed;
+  // Compression of sealed segments: one background thread, never the writer or an event loop.
+  private final boolean autoCompact;
+  private final ExecutorService compactor = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "healthwatch-disk-compactor");
+    t.setDaemon(true);
+    return t;
+  });
+  private final AtomicBoolean compactionQueued = new AtomicBoolean();
+  private volatile boolean stopping;
 
   /** One write (or read that may write) waiting for the writer thread. */
   private static final class Op<T> {
@@ -80,10 +93,11 @@ public final class DiskStore implements HealthStore {
     T run(DiskEngine engine) throws IOException;
   }
 
-  private DiskStore(Vertx vertx, DiskEngine engine, Context context) {
+  private DiskStore(Vertx vertx, DiskEngine engine, Context context, boolean autoCompact) {
     this.vertx = vertx;
     this.engine = engine;
     this.context = context;
+    this.autoCompact = autoCompact;
     this.writer = new Thread(this::runWriter, "healthwatch-disk-writer");
     this.writer.setDaemon(true);
     this.writer.start();
@@ -106,7 +120,8 @@ public final class DiskStore implements HealthStore {
   public static Future<HealthStore> open(Vertx vertx, DiskStoreOptions options) {
     DiskStoreOptions copy = new DiskStoreOptions(options);
     Context context = vertx.getOrCreateContext();
-    return vertx.executeBlocking(() -> new DiskStore(vertx, DiskEngine.open(copy), context), false);
+    return vertx.executeBlocking(
+        () -> new DiskStore(vertx, DiskEngine.open(copy), context, copy.isCompressSealedSegments()), false);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -173,6 +188,57 @@ public final class DiskStore implements HealthStore {
       context.runOnContext(v -> publish(published));
     }
     group.forEach(Op::complete);
+    if (autoCompact && engine.compactionDue()) {
+      scheduleCompaction();
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Compression of sealed segments
+
+  private void scheduleCompaction() {
+    if (!stopping && compactionQueued.compareAndSet(false, true)) {
+      try {
+        compactor.execute(() -> {
+          compactionQueued.set(false);
+          compactPending();
+        });
+      } catch (RejectedExecutionException e) {
+        compactionQueued.set(false); // closing
+      }
+    }
+  }
+
+  /** Compresses every segment ready for it; returns how many were done. Runs on the compactor thread. */
+  private int compactPending() {
+    int done = 0;
+    try {
+      while (!stopping && engine.compactNext(() -> stopping)) {
+        done++;
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "compressing a sealed log segment failed; it stays uncompressed"
+          + " and is tried again later: " + e.getMessage());
+    }
+    return done;
+  }
+
+  /** Compresses every sealed segment that is ready now, on the compactor thread; for tests and benchmarks. */
+  Future<Integer> compactNow() {
+    Promise<Integer> done = Promise.promise();
+    try {
+      compactor.execute(() -> {
+        try {
+          done.complete(compactPending());
+        } catch (Throwable t) {
+          done.fail(t);
+          throw t;
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      done.fail(StorageException.unavailable("the store is closed", null));
+    }
+    return done.future();
   }
 
   private List<StoreEvent> runGroup(List<Op<?>> writes) {
@@ -350,9 +416,15 @@ public final class DiskStore implements HealthStore {
     if (closed) {
       return Future.succeededFuture();
     }
-    Future<Void> done = submit(CLOSE);
     closed = true;
+    stopping = true;
     vertx.cancelTimer(timerId);
-    return done;
+    compactor.shutdown();
+    // The compactor finishes (or abandons) its segment before the engine closes and the lock goes.
+    return vertx.executeBlocking(() -> compactor.awaitTermination(1, TimeUnit.MINUTES), false).compose(v -> {
+      Op<Void> op = new Op<>(CLOSE, vertx.getOrCreateContext());
+      queue.add(op);
+      return op.promise.future();
+    });
   }
 }
