@@ -72,6 +72,45 @@ class CompressionTest {
     await(compressed.close());
   }
 
+  @Test
+  @DisplayName("writes and queries are answered while a segment is being compressed")
+  void writesGoOnWhileCompressing(Vertx vertx) throws Exception {
+    SimulatedDisk disk = new SimulatedDisk();
+    DiskStore store = (DiskStore) TestSupport.open(vertx, PowerLossTest.options(disk).setCompressSealedSegments(false));
+    for (int b = 0; b < 60; b++) {
+      await(store.ingest(PowerLossTest.batch(b)));
+    }
+    java.util.concurrent.CountDownLatch reached = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    disk.beforeForce = () -> {
+      if (Thread.currentThread().getName().startsWith("healthwatch-disk-compactor")) {
+        reached.countDown();
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    };
+    io.vertx.core.Future<Integer> compaction = store.compactNow();
+    assertThat(reached.await(30, java.util.concurrent.TimeUnit.SECONDS)).as("the compactor writes its file").isTrue();
+    for (int b = 60; b < 90; b++) {
+      await(store.ingest(PowerLossTest.batch(b)));
+      assertThat(TestSupport.all(store, "c" + (b % 3))).contains(PowerLossTest.batch(b).get(0));
+    }
+    assertThat(compaction.isComplete()).as("the compactor is still held in its fsync").isFalse();
+    release.countDown();
+    assertThat(await(compaction)).isPositive();
+    disk.beforeForce = () -> { };
+    for (int b = 0; b < 90; b++) {
+      List<Sample> expected = PowerLossTest.batch(b);
+      Sample first = expected.get(0);
+      assertThat(await(store.samples(first.channelId(), new SampleQuery(first.timestamp(), first.timestamp() + 10, 100,
+          SortOrder.ASC)))).isEqualTo(expected);
+    }
+    await(store.close());
+  }
+
   /** Every answer the test compares: windows, stats, channels and outages. */
   private static List<Object> answers(HealthStore store) {
     List<Object> out = new ArrayList<>();

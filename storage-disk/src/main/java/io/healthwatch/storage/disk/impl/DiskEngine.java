@@ -1018,6 +1018,11 @@ public final class DiskEngine {
         }
       }
       return true;
+    } catch (IOException | RuntimeException e) {
+      synchronized (this) {
+        compactionDue = false; // tried again after the next snapshot, not after every write
+      }
+      throw e;
     } finally {
       synchronized (this) {
         compacting = -1;
