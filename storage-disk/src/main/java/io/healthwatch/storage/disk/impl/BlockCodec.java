@@ -167,7 +167,7 @@ final class BlockCodec {
   }
 
   static byte[] deflate(byte[] raw, int len) {
-    Deflater d = new Deflater(Deflater.BEST_COMPRESSION);
+    Deflater d = new Deflater(Deflater.DEFAULT_COMPRESSION);
     try {
       d.setInput(raw, 0, len);
       d.finish();
