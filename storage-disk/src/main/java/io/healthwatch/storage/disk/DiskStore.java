@@ -30,7 +30,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
@@ -58,6 +62,15 @@ public final class DiskStore implements HealthStore {
   private final Thread writer;
   private final long timerId;
   private volatile boolean closed;
+  // Compression of sealed segments: one background thread, never the writer or an event loop.
+  private final boolean autoCompact;
+  private final ExecutorService compactor = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "healthwatch-disk-compactor");
+    t.setDaemon(true);
+    return t;
+  });
+  private final AtomicBoolean compactionQueued = new AtomicBoolean();
+  private volatile boolean stopping;
 
   /** One write (or read that may write) waiting for the writer thread. */
   private static final class Op<T> {
@@ -101,13 +114,14 @@ public final class DiskStore implements HealthStore {
   }
 
   private DiskStore(Vertx vertx, DiskEngine engine, AuditFile audit, Context context,
-      StorageListener listener) {
+      StorageListener listener, boolean autoCompact) {
     this.vertx = vertx;
     this.listener = listener;
     this.engine = engine;
     this.audit = audit;
     refreshChannelView();
     this.context = context;
+    this.autoCompact = autoCompact;
     this.writer = new Thread(this::runWriter, "healthwatch-disk-writer");
     this.writer.setDaemon(true);
     this.writer.start();
@@ -139,7 +153,8 @@ public final class DiskStore implements HealthStore {
         engine.close();
         throw StorageException.unavailable("cannot open the audit log in " + copy.getDataDir() + ": " + e.getMessage(), e);
       }
-      return new DiskStore(vertx, engine, audit, context, copy.getStoreOptions().getStorageListener());
+      return new DiskStore(vertx, engine, audit, context, copy.getStoreOptions().getStorageListener(),
+          copy.isCompressSealedSegments());
     }, false);
   }
 
@@ -208,6 +223,57 @@ public final class DiskStore implements HealthStore {
       context.runOnContext(v -> publish(published));
     }
     group.forEach(Op::complete);
+    if (autoCompact && engine.compactionDue()) {
+      scheduleCompaction();
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Compression of sealed segments
+
+  private void scheduleCompaction() {
+    if (!stopping && compactionQueued.compareAndSet(false, true)) {
+      try {
+        compactor.execute(() -> {
+          compactionQueued.set(false);
+          compactPending();
+        });
+      } catch (RejectedExecutionException e) {
+        compactionQueued.set(false); // closing
+      }
+    }
+  }
+
+  /** Compresses every segment ready for it; returns how many were done. Runs on the compactor thread. */
+  private int compactPending() {
+    int done = 0;
+    try {
+      while (!stopping && engine.compactNext(() -> stopping)) {
+        done++;
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "compressing a sealed log segment failed; it stays uncompressed"
+          + " and is tried again later: " + e.getMessage());
+    }
+    return done;
+  }
+
+  /** Compresses every sealed segment that is ready now, on the compactor thread; for tests and benchmarks. */
+  Future<Integer> compactNow() {
+    Promise<Integer> done = Promise.promise();
+    try {
+      compactor.execute(() -> {
+        try {
+          done.complete(compactPending());
+        } catch (Throwable t) {
+          done.fail(t);
+          throw t;
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      done.fail(StorageException.unavailable("the store is closed", null));
+    }
+    return done.future();
   }
 
   /** Runs a group of writes and commits it with one fsync; reported as one {@code COMMIT} if it wrote. */
@@ -437,10 +503,16 @@ public final class DiskStore implements HealthStore {
     if (closed) {
       return Future.succeededFuture();
     }
-    Future<Void> done = submit(CLOSE);
     closed = true;
+    stopping = true;
     vertx.cancelTimer(timerId);
-    return done.eventually(() -> vertx.executeBlocking(() -> {
+    compactor.shutdown();
+    // The compactor finishes (or abandons) its segment before the engine closes and the lock goes.
+    return vertx.executeBlocking(() -> compactor.awaitTermination(1, TimeUnit.MINUTES), false).compose(v -> {
+      Op<Void> op = new Op<>(CLOSE, vertx.getOrCreateContext());
+      queue.add(op);
+      return op.promise.future();
+    }).eventually(() -> vertx.executeBlocking(() -> {
       audit.close();
       return null;
     }, false));

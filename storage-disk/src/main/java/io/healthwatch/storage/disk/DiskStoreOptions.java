@@ -21,6 +21,7 @@ public class DiskStoreOptions {
   private int renameAttempts = DEFAULT_RENAME_ATTEMPTS;
   private long renameBackoffMs = DEFAULT_RENAME_BACKOFF_MS;
   private FileOps fileOps = FileOps.nio();
+  private boolean compressSealedSegments = true;
 
   public DiskStoreOptions() {}
 
@@ -32,6 +33,7 @@ public class DiskStoreOptions {
     this.renameAttempts = other.renameAttempts;
     this.renameBackoffMs = other.renameBackoffMs;
     this.fileOps = other.fileOps;
+    this.compressSealedSegments = other.compressSealedSegments;
   }
 
   /** The directory holding the log, snapshots and lock file; created if missing. */
@@ -103,6 +105,19 @@ public class DiskStoreOptions {
 
   public DiskStoreOptions setRenameBackoffMs(long renameBackoffMs) {
     this.renameBackoffMs = renameBackoffMs;
+    return this;
+  }
+
+  /**
+   * Whether sealed log segments are compressed in the background once every kept snapshot covers
+   * them (README, "Compression and storage footprint"); on by default.
+   */
+  public boolean isCompressSealedSegments() {
+    return compressSealedSegments;
+  }
+
+  public DiskStoreOptions setCompressSealedSegments(boolean compressSealedSegments) {
+    this.compressSealedSegments = compressSealedSegments;
     return this;
   }
 

@@ -290,4 +290,99 @@ class CorruptFilesTest {
     assertThat(h.problems()).anyMatch(p -> p.contains(LOG) && p.contains("checksum"));
     await(reopened.close());
   }
+
+  /** A store of 100 batches in 64 KiB segments, all sealed ones compressed; returns its options. */
+  private DiskStoreOptions compressedStore(Vertx vertx, Path dir, Path rawCopy) throws IOException {
+    DiskStoreOptions raw = TestSupport.options(dir).setSegmentBytes(64 * 1024).setSnapshotIntervalBytes(16 * 1024)
+        .setCompressSealedSegments(false);
+    HealthStore store = TestSupport.open(vertx, raw);
+    for (int b = 0; b < 100; b++) {
+      await(store.ingest(batch(b)));
+    }
+    await(store.close());
+    Files.createDirectories(rawCopy);
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path f : files.toList()) {
+        Files.copy(f, rawCopy.resolve(f.getFileName()));
+      }
+    }
+    HealthStore compressing = TestSupport.open(vertx, raw);
+    assertThat(await(((DiskStore) compressing).compactNow())).isPositive();
+    await(compressing.close());
+    return raw;
+  }
+
+  private static List<String> names(Path dir) throws IOException {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.map(f -> f.getFileName().toString()).sorted().toList();
+    }
+  }
+
+  @Test
+  @DisplayName("a damaged block of a compressed segment loses only its samples, reported; the rest is answered")
+  void damagedCompressedBlock(Vertx vertx) throws IOException {
+    Path dir = tmp.resolve("cblock");
+    DiskStoreOptions o = compressedStore(vertx, dir, tmp.resolve("cblock-raw"));
+    Path cseg = dir.resolve(LOG.replace(".seg", ".cseg"));
+    byte[] data = Files.readAllBytes(cseg);
+    data[data.length / 2] ^= 0x21;
+    Files.write(cseg, data);
+    HealthStore store = TestSupport.open(vertx, o);
+    Set<Integer> found = present(store);
+    assertThat(found).hasSizeGreaterThan(50).hasSizeLessThan(100);
+    StoreHealth h = await(store.health());
+    assertThat(h.status()).isEqualTo(StoreHealth.Status.DEGRADED);
+    assertThat(h.problems()).anyMatch(p -> p.contains(cseg.getFileName().toString()) && p.contains("missing"));
+    await(store.close());
+  }
+
+  @Test
+  @DisplayName("a compressed segment with a damaged header is kept aside and reported; later segments are answered")
+  void damagedCompressedHeader(Vertx vertx) throws IOException {
+    Path dir = tmp.resolve("cheader");
+    DiskStoreOptions o = compressedStore(vertx, dir, tmp.resolve("cheader-raw"));
+    Path cseg = dir.resolve(LOG.replace(".seg", ".cseg"));
+    byte[] data = Files.readAllBytes(cseg);
+    data[14] ^= 0x5A;
+    Files.write(cseg, data);
+    HealthStore store = TestSupport.open(vertx, o);
+    Set<Integer> found = present(store);
+    assertThat(found).hasSizeGreaterThan(20).doesNotContain(0).contains(99);
+    StoreHealth h = await(store.health());
+    assertThat(h.status()).isEqualTo(StoreHealth.Status.DEGRADED);
+    assertThat(h.problems()).anyMatch(p -> p.contains(cseg.getFileName().toString()) && p.contains("kept aside"));
+    assertThat(names(dir)).anyMatch(n -> n.startsWith(cseg.getFileName() + ".corrupt-"));
+    await(store.close());
+  }
+
+  @Test
+  @DisplayName("a crash left both files of a segment: a sound compressed file wins, a partial one is discarded")
+  void bothFilesOfASegment(Vertx vertx) throws IOException {
+    Path dir = tmp.resolve("both");
+    Path rawCopy = tmp.resolve("both-raw");
+    DiskStoreOptions o = compressedStore(vertx, dir, rawCopy);
+    String cname = LOG.replace(".seg", ".cseg");
+    byte[] compressed = Files.readAllBytes(dir.resolve(cname));
+    for (int mode = 0; mode < 3; mode++) {
+      Files.copy(rawCopy.resolve(LOG), dir.resolve(LOG), StandardCopyOption.REPLACE_EXISTING);
+      Files.write(dir.resolve(cname), mode == 0 ? compressed
+          : java.util.Arrays.copyOf(compressed, mode == 1 ? compressed.length / 2 : 5));
+      HealthStore store = TestSupport.open(vertx, o);
+      assertThat(present(store)).as("mode %d", mode).isEqualTo(range(0, 100));
+      StoreHealth h = await(store.health());
+      assertThat(h.status()).as("mode %d: %s", mode, h.problems()).isEqualTo(StoreHealth.Status.UP);
+      await(store.close());
+      List<String> names = names(dir);
+      if (mode == 0) {
+        assertThat(names).contains(cname).doesNotContain(LOG);
+      } else {
+        assertThat(names).contains(LOG).doesNotContain(cname);
+        // Compressed again, as it would be in the background.
+        HealthStore again = TestSupport.open(vertx, o);
+        assertThat(await(((DiskStore) again).compactNow())).isPositive();
+        await(again.close());
+      }
+      assertThat(names).noneMatch(n -> n.contains(".corrupt-") || n.contains(".tmp-"));
+    }
+  }
 }

@@ -52,6 +52,54 @@ class CrashPointTest {
     }
   }
 
+  @Test
+  @DisplayName("a crash after any step of compressing sealed segments loses nothing and leaves no trace")
+  void everyCrashPointOfCompression(Vertx vertx) throws Exception {
+    SimulatedDisk clean = new SimulatedDisk();
+    long total = runWithCompression(vertx, clean, new PowerLossTest.Ledger());
+    assertThat(clean.names()).as("the run compresses segments").anyMatch(n -> n.endsWith(".cseg"));
+    Random rnd = new Random(11);
+    for (long k = 1; k <= total; k++) {
+      for (boolean tear : new boolean[] {false, true}) {
+        SimulatedDisk disk = new SimulatedDisk();
+        disk.crashAfter(k);
+        PowerLossTest.Ledger ledger = new PowerLossTest.Ledger();
+        runWithCompression(vertx, disk, ledger);
+        SimulatedDisk image = disk.crashImage(tear ? rnd : null);
+        HealthStore store = TestSupport.open(vertx, PowerLossTest.options(image).setCompressSealedSegments(false));
+        ledger.verify(store, image);
+        List<String> names = image.names();
+        assertThat(names).as("after crash point %d no segment is held twice", k)
+            .noneMatch(n -> n.endsWith(".cseg") && names.contains(n.replace(".cseg", ".seg")));
+        await(store.close());
+      }
+    }
+  }
+
+  /** Writes batches and compresses sealed segments every few batches, one step at a time; stops at a crash. */
+  private static long runWithCompression(Vertx vertx, SimulatedDisk disk, PowerLossTest.Ledger ledger)
+      throws InterruptedException {
+    Future<HealthStore> opening = DiskStore.open(vertx, PowerLossTest.options(disk).setCompressSealedSegments(false));
+    if (!done(opening, disk) || opening.failed()) {
+      return disk.mutations();
+    }
+    DiskStore store = (DiskStore) opening.result();
+    for (int b = 0; b < 3 * BATCHES; b++) {
+      int id = b;
+      ledger.unknown.add(id);
+      if (!done(store.ingest(PowerLossTest.batch(id)).onSuccess(r -> ledger.acked.add(id)), disk)) {
+        store.close();
+        return disk.mutations();
+      }
+      if (b % 8 == 7 && !done(store.compactNow(), disk)) {
+        store.close();
+        return disk.mutations();
+      }
+    }
+    done(store.close(), disk);
+    return disk.mutations();
+  }
+
   /** Opens, writes batches and a custom value, closes; stops at a crash. Returns the operation count. */
   private static long run(Vertx vertx, SimulatedDisk disk, String[] custom, PowerLossTest.Ledger ledger)
       throws InterruptedException {

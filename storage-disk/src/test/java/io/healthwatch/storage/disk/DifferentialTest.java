@@ -30,7 +30,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Runs the same random operations against the disk store (tiny segments, cache and snapshot
- * interval, so every disk path is taken, and reopened now and then) and the in-memory reference
+ * interval, so every disk path is taken, reopened now and then, sealed segments compressed in the
+ * background and on demand) and the in-memory reference
  * store (bounds large enough to keep everything), and compares every answer.
  */
 @ExtendWith(VertxExtension.class)
@@ -119,6 +120,9 @@ class DifferentialTest {
       } else if (op < 95) {
         await(disk.close());
         disk = TestSupport.open(vertx, diskOptions);
+      } else if (op < 97) {
+        // Compress every sealed segment now (also done in the background); answers must not change.
+        await(((DiskStore) disk).compactNow());
       } else {
         StoreHealth h = await(disk.health());
         assertThat(h.status()).as("health %s", h.problems()).isEqualTo(StoreHealth.Status.UP);
@@ -131,6 +135,7 @@ class DifferentialTest {
     }
     StoreHealth end = await(disk.health());
     assertThat((long) end.details().get("logEnd")).as("log written, many 4 KiB segments rolled").isGreaterThan(20_000);
+    assertThat((int) end.details().get("compressedSegments")).as("sealed segments compressed").isPositive();
     await(disk.close());
     await(ref.close());
   }

@@ -133,6 +133,44 @@ class FaultTest {
   }
 
   @Test
+  @DisplayName("a fault while compressing leaves the raw segment in use and the store healthy; it is compressed later")
+  void faultWhileCompressing(Vertx vertx) {
+    for (int mode = 0; mode < 3; mode++) {
+      SimulatedDisk disk = new SimulatedDisk();
+      DiskStoreOptions o = options(disk).setSegmentBytes(2048).setSnapshotIntervalBytes(1500).setRenameAttempts(3)
+          .setCompressSealedSegments(false);
+      DiskStore store = (DiskStore) TestSupport.open(vertx, o);
+      for (int b = 0; b < 60; b++) {
+        await(store.ingest(PowerLossTest.batch(b)));
+      }
+      if (mode == 0) {
+        disk.moveFault = new AccessDeniedException("/sim/data/x.tmp", null, "The process cannot access the file");
+      } else if (mode == 1) {
+        disk.writeFault = new IOException("No space left on device");
+      } else {
+        disk.forceFault = new IOException("Input/output error");
+      }
+      assertThat(await(store.compactNow())).as("mode %d", mode).isZero();
+      disk.moveFault = null;
+      disk.writeFault = null;
+      disk.forceFault = null;
+      assertThat(disk.names()).noneMatch(n -> n.endsWith(".cseg") || n.contains(".tmp-"));
+      assertThat(await(store.health()).status()).isEqualTo(StoreHealth.Status.UP);
+      assertBatches(store, 60, -1);
+
+      assertThat(await(store.compactNow())).isPositive();
+      assertThat(disk.names()).anyMatch(n -> n.endsWith(".cseg"));
+      assertBatches(store, 60, -1);
+      await(store.ingest(PowerLossTest.batch(60)));
+      await(store.close());
+      HealthStore reopened = TestSupport.open(vertx, options(disk.crashImage(null)));
+      assertBatches(reopened, 61, -1);
+      assertThat(await(reopened.health()).status()).isEqualTo(StoreHealth.Status.UP);
+      await(reopened.close());
+    }
+  }
+
+  @Test
   @DisplayName("a real full disk (1 MiB tmpfs) fails writes with a clear error and recovers once space is freed")
   void realDiskFull(Vertx vertx, @TempDir Path tmp) throws Exception {
     Assumptions.assumeTrue(System.getProperty("os.name", "").startsWith("Linux"),

@@ -119,6 +119,8 @@ class PowerLossTest {
     HealthStore store = TestSupport.open(vertx, options(disk));
     ledger.verify(store, disk);
     assertThat(ledger.acked).hasSizeGreaterThan(rounds / 2);
+    assertThat(disk.names()).as("sealed segments were compressed in the background between the cuts")
+        .anyMatch(n -> n.endsWith(".cseg"));
     await(store.close());
   }
 

@@ -42,6 +42,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -89,6 +90,11 @@ public final class DiskEngine {
   private long channelsVersion;
   private long viewVersion = -1;
   private Map<String, ChannelState> channelView = Map.of();
+  // Compression of sealed segments (SegmentCompactor); see compactNext.
+  private final SegmentCompactor compactor;
+  private final Set<Long> uncompactable = new HashSet<>();
+  private long compacting = -1;
+  private volatile boolean compactionDue;
 
   // The state.
   private final TreeMap<String, ChannelState> channels = new TreeMap<>();
@@ -116,15 +122,20 @@ public final class DiskEngine {
     final long base;
     final Path path;
     final Path idxPath;
+    final Path compressedPath;
+    /** The raw segment's handle, or the compressed file's once {@link #compressed} is set. */
     FileOps.Handle handle;
+    /** The length of the raw segment (log positions), also when compressed. */
     long size;
     SegmentIndex index;
+    CompressedSegment compressed;
 
     Segment(Path dir, long base) {
       this.base = base;
       String name = String.format("log-%020d", base);
       this.path = dir.resolve(name + ".seg");
       this.idxPath = dir.resolve(name + ".idx");
+      this.compressedPath = CompressedSegment.path(dir, base);
     }
 
     long end() {
@@ -142,6 +153,7 @@ public final class DiskEngine {
         storeOptions.getStorageListener());
     this.archive = new OutageArchive(fs, dir, problems::add);
     this.rollups = new RollupStore(storeOptions);
+    this.compactor = new SegmentCompactor(fs, dir, safety, problems::add);
   }
 
   /**
@@ -207,6 +219,7 @@ public final class DiskEngine {
     clearState();
     TreeMap<Long, Path> segmentFiles = new TreeMap<>();
     TreeMap<Long, Path> snapshotFiles = new TreeMap<>();
+    TreeMap<Long, Path> compressedFiles = new TreeMap<>();
     for (Path p : fs.list(dir)) {
       String name = p.getFileName().toString();
       Matcher m;
@@ -218,11 +231,16 @@ public final class DiskEngine {
         segmentFiles.put(Long.parseLong(m.group(1)), p);
       } else if ((m = SNAPSHOT.matcher(name)).matches()) {
         snapshotFiles.put(Long.parseLong(m.group(1)), p);
+      } else if ((m = SegmentCompactor.COMPRESSED.matcher(name)).matches()) {
+        compressedFiles.put(Long.parseLong(m.group(1)), p);
       }
     }
     if (durableOnly) {
       segmentFiles.tailMap(durableBase, false).clear();
     }
+    // Compression hook: a crash while compressing may have left both files of a segment.
+    TreeMap<Long, Path> compressedInUse = compactor.recover(segmentFiles, compressedFiles, durableOnly);
+    segmentFiles.putAll(compressedInUse);
 
     SnapshotState snapshot = null;
     for (Map.Entry<Long, Path> e : snapshotFiles.descendingMap().entrySet()) {
@@ -263,7 +281,13 @@ public final class DiskEngine {
           problems.add("the log has a gap between positions " + expected + " and " + s.base
               + ": the records there are lost");
         }
-        openSegment(s, last, replayFrom, durableOnly);
+        if (compressedInUse.containsKey(s.base)) {
+          if (!openCompressed(s, replayFrom, durableOnly)) {
+            continue;
+          }
+        } else {
+          openSegment(s, last, replayFrom, durableOnly);
+        }
         segments.add(s);
         expected = s.end();
       }
@@ -278,6 +302,15 @@ public final class DiskEngine {
         segments.add(s);
       }
     }
+    if (!segments.isEmpty() && active().compressed != null) {
+      // The raw segment after the last compressed one is gone: appends go to a new one.
+      Segment s = new Segment(dir, logEnd());
+      s.handle = fs.open(s.path, true);
+      s.index = new SegmentIndex();
+      fs.fsyncDirectory(dir);
+      segments.add(s);
+    }
+    compactionDue = true;
     archive.load(safety, durableOnly, snapshot != null ? snapshot.outageArchive() : null);
     if (rollups.needsRebuild()) {
       // A snapshot from before rollups existed: build them once from every stored sample.
@@ -306,6 +339,46 @@ public final class DiskEngine {
     if (s.index == null || s.end() > replayFrom) {
       scanSegment(s, last, replayFrom, durableOnly);
     }
+  }
+
+  /** Opens a compressed segment found at start and replays it if needed; false if it is unreadable. */
+  private boolean openCompressed(Segment s, long replayFrom, boolean durableOnly) throws IOException {
+    FileOps.Handle h = fs.openRead(s.compressedPath);
+    CompressedSegment c = compactor.open(s.compressedPath, h, durableOnly);
+    if (c == null) {
+      closeQuietly(h);
+      return false;
+    }
+    s.handle = h;
+    s.compressed = c;
+    s.size = c.coveredSize;
+    s.index = c.index();
+    if (s.end() <= replayFrom) {
+      return true;
+    }
+    if (replayFrom > s.base) {
+      // Never written so: only segments every kept snapshot covers are compressed.
+      problems.add("compressed segment " + s.compressedPath.getFileName() + " cannot be replayed from position "
+          + replayFrom + ": its samples are not replayed into the channel states");
+    }
+    boolean whole = replayFrom <= s.base;
+    s.compressed.replay(s.handle, s.base, new CompressedSegment.ReplayVisitor() {
+      @Override
+      public void samples(List<Sample> batch, long position) {
+        if (whole) {
+          apply(LogEntry.batch(batch), position);
+        }
+      }
+
+      @Override
+      public void record(long offset, byte[] json) {
+        LogEntry e = s.base + offset >= replayFrom ? parse(json, 0, json.length, s, offset) : null;
+        if (e != null) {
+          apply(e, s.base + offset);
+        }
+      }
+    }, d -> problems.add("compressed segment " + s.compressedPath.getFileName() + ": " + d));
+    return true;
   }
 
   private SegmentIndex readIndex(Segment s) {
@@ -583,6 +656,7 @@ public final class DiskEngine {
     }
     // Segments a retention run could not delete while a kept snapshot still needed them may go now.
     retentionPending |= !retentionMarks.isEmpty();
+    compactionDue = true;
   }
 
   private Path snapshotPath(long position) {
@@ -872,9 +946,14 @@ public final class DiskEngine {
       if (s.end() > replayStart || !allHidden(s)) {
         break;
       }
+      if (s.base == compacting) {
+        retentionPending = true; // deleted once the compactor is done with it
+        break;
+      }
       s.handle.close();
       fs.delete(s.path);
       fs.delete(s.idxPath);
+      fs.delete(s.compressedPath);
       segments.remove(0);
       removed = true;
     }
@@ -906,6 +985,101 @@ public final class DiskEngine {
       }
     }
     return Long.MIN_VALUE;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Compression of sealed segments (called from the compactor thread)
+
+  /** Whether a segment may have become ready for compression since the last look; cheap, any thread. */
+  public boolean compactionDue() {
+    return compactionDue;
+  }
+
+  /**
+   * Compresses the oldest sealed segment that every kept snapshot covers (so a start never replays
+   * a part of it). Unlike the other methods it is called WITHOUT the monitor held: it takes it only
+   * to pick the segment and to switch it over, never while it reads, encodes or writes, so writes
+   * and queries go on meanwhile. False when there was nothing to do or {@code stopping} said stop.
+   */
+  public boolean compactNext(BooleanSupplier stopping) throws IOException {
+    SegmentCompactor.Job job;
+    synchronized (this) {
+      job = closed || writeError != null || needsReset ? null : compactionCandidate();
+      if (job == null) {
+        return false;
+      }
+      compacting = job.base();
+    }
+    try {
+      byte[] file = compactor.build(job);
+      if (file == null) {
+        synchronized (this) {
+          uncompactable.add(job.base());
+        }
+        return true;
+      }
+      if (stopping.getAsBoolean()) {
+        return false;
+      }
+      compactor.write(job, file);
+      FileOps.Handle h = fs.openRead(job.compressed());
+      CompressedSegment c;
+      try {
+        c = CompressedSegment.open(h);
+      } catch (IOException | RuntimeException e) {
+        closeQuietly(h);
+        throw e;
+      }
+      boolean installed;
+      boolean gone;
+      synchronized (this) {
+        Segment s = segments.stream().filter(x -> x.base == job.base()).findFirst().orElse(null);
+        gone = s == null;
+        installed = !closed && s != null && s.compressed == null && s.size == job.size();
+        if (installed) {
+          closeQuietly(s.handle);
+          s.handle = h;
+          s.compressed = c;
+          s.index = c.index();
+        }
+      }
+      if (installed) {
+        compactor.removeRaw(job);
+      } else {
+        closeQuietly(h);
+        if (gone) {
+          fs.delete(job.compressed());
+          fs.fsyncDirectory(dir);
+        }
+      }
+      return true;
+    } catch (IOException | RuntimeException e) {
+      synchronized (this) {
+        compactionDue = false; // tried again after the next snapshot, not after every write
+      }
+      throw e;
+    } finally {
+      synchronized (this) {
+        compacting = -1;
+      }
+    }
+  }
+
+  private SegmentCompactor.Job compactionCandidate() {
+    if (!snapshots.isEmpty()) {
+      long covered = snapshots.firstKey();
+      for (int i = 0; i < segments.size() - 1; i++) {
+        Segment s = segments.get(i);
+        if (s.end() > covered) {
+          break;
+        }
+        if (s.compressed == null && s.size > 0 && !uncompactable.contains(s.base)) {
+          return new SegmentCompactor.Job(s.base, s.path, s.idxPath, s.compressedPath, s.size);
+        }
+      }
+    }
+    compactionDue = false;
+    return null;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1026,6 +1200,15 @@ public final class DiskEngine {
 
   private void scanSegmentWindow(Segment s, String channelId, long from, long to, RangeSkip skip,
       Consumer<Sample> out) throws IOException {
+    if (s.compressed != null) {
+      CompressedSegment c = s.compressed;
+      c.read(s.handle, channelId, from, to, (x, epoch) -> {
+        if (visible(channelId, x.timestamp(), c.position(s.base, epoch))) {
+          out.accept(x);
+        }
+      }, d -> problems.add("compressed segment " + s.compressedPath.getFileName() + ": " + d));
+      return;
+    }
     SegmentIndex.Channel ce = s.index.channels.get(channelId);
     long[] postings = postings(s, ce);
     if (postings == null) {
@@ -1165,8 +1348,16 @@ public final class DiskEngine {
       list.add("and " + (problems.size() - MAX_REPORTED_PROBLEMS) + " more problems");
     }
     long logBytes = 0;
+    int compressedSegments = 0;
+    long compressedBytes = 0;
+    long compressedSamples = 0;
     for (Segment s : segments) {
-      logBytes += s.size;
+      logBytes += s.compressed != null ? s.compressed.fileSize : s.size;
+      if (s.compressed != null) {
+        compressedSegments++;
+        compressedBytes += s.compressed.fileSize;
+        compressedSamples += s.index.channels.values().stream().mapToLong(c -> c.samples).sum();
+      }
     }
     long snapshotBytes = snapshots.values().stream().mapToLong(Long::longValue).sum();
     Map<String, Object> details = new LinkedHashMap<>();
@@ -1175,6 +1366,9 @@ public final class DiskEngine {
     details.put("channels", channels.size());
     details.put("rollupBuckets", rollups.buckets());
     details.put("segments", segments.size());
+    details.put("compressedSegments", compressedSegments);
+    details.put("compressedBytes", compressedBytes);
+    details.put("compressedSamples", compressedSamples);
     details.put("logBytes", logBytes);
     details.put("snapshotBytes", snapshotBytes);
     details.put("outageArchiveBytes", archive.size());

@@ -69,6 +69,16 @@ final class SegmentIndex {
     perChannel.forEach((c, r) -> channels.computeIfAbsent(c, k -> new Channel()).add(offset, r[0], r[1], (int) r[2]));
   }
 
+  /** Adds a channel known only by its figures (a compressed segment has no postings). */
+  void addSummary(String channelId, long min, long max, long samples) {
+    Channel c = new Channel();
+    c.min = min;
+    c.max = max;
+    c.samples = samples;
+    c.postings = null;
+    channels.put(channelId, c);
+  }
+
   /** Frees the in-memory postings of a sealed segment once its file is written. */
   void dropPostings() {
     channels.values().forEach(c -> c.postings = null);
