@@ -143,7 +143,8 @@ public final class DiskVerifier {
     String torn = scan.torn() ? (data.length - scan.end()) + " bytes after the last whole record at offset "
         + scan.end() : null;
     if (torn != null && !last) {
-      damage.add("sealed segment cut short or followed by garbage: " + torn);
+      damage.add("bytes " + scan.end() + " to " + data.length + " fail their checksum with no whole record after them"
+          + " (a sealed segment damaged or cut short at its end)");
     }
     String figures = counts[0] + " records, " + data.length + " bytes"
         + (counts[2] > 0 ? ", " + counts[2] + " filler records over damage repaired earlier" : "");
