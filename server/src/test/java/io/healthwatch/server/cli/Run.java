@@ -26,10 +26,29 @@ import picocli.CommandLine;
 record Run(int exitCode, String out, String err) {
   static final long T0 = 1_764_000_000_000L;
 
+  /** Runs with the test's environment minus every {@code HEALTHWATCH_} variable. */
   static Run of(String... args) {
+    return with(Map.of(), args);
+  }
+
+  /** Runs with {@code env} as the commands' environment. */
+  static Run with(Map<String, String> env, String... args) {
+    Map<String, String> environment = new java.util.HashMap<>(System.getenv());
+    environment.keySet().removeIf(k -> k.startsWith("HEALTHWATCH_"));
+    environment.putAll(env);
+    CommandLine.IFactory factory = new CommandLine.IFactory() {
+      @Override
+      public <K> K create(Class<K> cls) throws Exception {
+        try {
+          return cls.getConstructor(Map.class).newInstance(environment);
+        } catch (NoSuchMethodException e) {
+          return CommandLine.defaultFactory().create(cls);
+        }
+      }
+    };
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    CommandLine cli = new CommandLine(new Main());
+    CommandLine cli = new CommandLine(new Main(), factory);
     cli.setOut(new PrintWriter(out, true));
     cli.setErr(new PrintWriter(err, true));
     int code = cli.execute(args);
