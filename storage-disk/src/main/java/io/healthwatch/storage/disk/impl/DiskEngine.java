@@ -737,8 +737,9 @@ public final class DiskEngine {
   public IngestResult ingest(List<Sample> batch) throws IOException {
     List<Sample> fresh = new ArrayList<>(batch.size());
     Set<Sample.SampleKey> seen = new HashSet<>();
+    Set<Sample.SampleKey> onDisk = storedOnDisk(batch);
     for (Sample s : batch) {
-      if (seen.add(s.key()) && !stored(s)) {
+      if (seen.add(s.key()) && !stored(s, onDisk)) {
         fresh.add(s);
       }
     }
@@ -751,16 +752,63 @@ public final class DiskEngine {
     return new IngestResult(fresh.size(), batch.size() - fresh.size(), applied);
   }
 
-  private boolean stored(Sample s) throws IOException {
+  /** Whether a sample is stored: in the cache, or else among {@code onDisk} when only the log can tell. */
+  private boolean stored(Sample s, Set<Sample.SampleKey> onDisk) {
     TreeSet<Sample> set = cache.get(s.channelId());
     if (set != null && set.contains(s)) {
       return true;
     }
+    return needsDiskLookup(s) && onDisk.contains(s.key());
+  }
+
+  /** Older than what the cache covers and not newer than the channel's last sample: only the log can tell. */
+  private boolean needsDiskLookup(Sample s) {
     ChannelState state = channels.get(s.channelId());
-    if (state == null || state.lastSampleAt() == null || s.timestamp() > state.lastSampleAt()
-        || s.timestamp() >= coveredFrom.getOrDefault(s.channelId(), Long.MIN_VALUE)) {
-      return false;
+    return state != null && state.lastSampleAt() != null && s.timestamp() <= state.lastSampleAt()
+        && s.timestamp() < coveredFrom.getOrDefault(s.channelId(), Long.MIN_VALUE);
+  }
+
+  /**
+   * The identities among {@code batch} stored in the log, for the samples only the log can tell
+   * about. A few are looked up one by one; many of one channel (a re-sent history, an import done
+   * twice) with one read of the window they span, so each record is read once, not once a sample.
+   */
+  private Set<Sample.SampleKey> storedOnDisk(List<Sample> batch) throws IOException {
+    Map<String, List<Sample>> byChannel = new HashMap<>();
+    for (Sample s : batch) {
+      if (needsDiskLookup(s)) {
+        byChannel.computeIfAbsent(s.channelId(), c -> new ArrayList<>()).add(s);
+      }
     }
+    Set<Sample.SampleKey> found = new HashSet<>();
+    for (Map.Entry<String, List<Sample>> e : byChannel.entrySet()) {
+      List<Sample> wanted = e.getValue();
+      if (wanted.size() <= 8) {
+        for (Sample s : wanted) {
+          if (storedInLog(s)) {
+            found.add(s.key());
+          }
+        }
+        continue;
+      }
+      Set<Sample.SampleKey> keys = new HashSet<>();
+      long min = Long.MAX_VALUE;
+      long max = Long.MIN_VALUE;
+      for (Sample s : wanted) {
+        keys.add(s.key());
+        min = Math.min(min, s.timestamp());
+        max = Math.max(max, s.timestamp());
+      }
+      scanDisk(e.getKey(), min, max + 1, false, c -> false, d -> {
+        if (keys.contains(d.key())) {
+          found.add(d.key());
+        }
+      });
+    }
+    return found;
+  }
+
+  private boolean storedInLog(Sample s) throws IOException {
     boolean[] found = {false};
     scanDisk(s.channelId(), s.timestamp(), s.timestamp() + 1, false, c -> found[0], d -> {
       if (d.probeId().equals(s.probeId())) {
@@ -782,8 +830,9 @@ public final class DiskEngine {
     applyRestoredStates(batch.channels());
     List<Sample> fresh = new ArrayList<>(batch.samples().size());
     Set<Sample.SampleKey> seen = new HashSet<>();
+    Set<Sample.SampleKey> onDisk = storedOnDisk(batch.samples());
     for (Sample s : batch.samples()) {
-      if (seen.add(s.key()) && !stored(s)) {
+      if (seen.add(s.key()) && !stored(s, onDisk)) {
         fresh.add(s);
       }
     }
