@@ -36,7 +36,7 @@ import picocli.CommandLine.Parameters;
         "Prints per file what was imported, skipped as a duplicate, refused as invalid, and how many bytes could not be read.",
         "Exit 0 when imported (also when damaged files were salvaged), 1 on a failure, 2 on bad input."})
 public class ImportLegacyCommand extends OperatorCommand {
-  private static final int BATCH = 1_000;
+  private static final int BATCH = io.healthwatch.core.Limits.MAX_BATCH_SAMPLES;
 
   @Parameters(index = "0", paramLabel = "DIR", description = "the directory of legacy files")
   Path dir;
@@ -70,7 +70,9 @@ public class ImportLegacyCommand extends OperatorCommand {
       sink.flush();
       sink.progress.finish();
       importOutages(store, sink.outages);
-      importWatches(store, sink.watches);
+      long fromHistory = report.files().stream().filter(f -> f.file().equals("watchHistory.json"))
+          .mapToLong(LegacyReport.FileReport::records).sum();
+      importWatches(store, sink.watches, fromHistory);
       importCustom(store, sink.custom);
     } finally {
       await(store.close());
@@ -134,15 +136,17 @@ public class ImportLegacyCommand extends OperatorCommand {
   }
 
   /**
-   * An outage already stored under its id, or one the rules derived from the samples (same channel
-   * and first failure), is a duplicate; any other is kept as imported and counted as contradicted.
+   * An outage already stored under its id, or one the rules derived from the samples (same channel,
+   * and the same first failure or confirmation), is a duplicate; any other is kept as imported and
+   * counted as contradicted by the samples.
    */
   private void importOutages(HealthStore store, List<Outage> outages) {
     long[] c = counts("outages.json");
     List<Outage> keep = new ArrayList<>();
     for (Outage o : outages) {
-      boolean known = await(store.outage(o.id())).isPresent() || !await(store.outages(
-          new OutageQuery(o.channelId(), o.firstFailureAt(), o.firstFailureAt() + 1, null, 1))).isEmpty();
+      boolean known = await(store.outage(o.id())).isPresent() || await(store.outages(
+          new OutageQuery(o.channelId(), 0, Math.max(o.firstFailureAt(), o.confirmedAt()) + 1, null, 10))).stream()
+          .anyMatch(d -> d.firstFailureAt() == o.firstFailureAt() || d.confirmedAt() == o.confirmedAt());
       if (known) {
         c[1]++;
       } else {
@@ -156,11 +160,13 @@ public class ImportLegacyCommand extends OperatorCommand {
     contradicted = keep.size();
   }
 
-  private void importWatches(HealthStore store, List<WatchSession> watches) {
+  /** The first {@code fromHistory} watches came from watchHistory.json, the rest from currentWatch.json. */
+  private void importWatches(HealthStore store, List<WatchSession> watches, long fromHistory) {
     List<String> archived = await(store.watches(Integer.MAX_VALUE)).stream().map(WatchSession::id).toList();
     String active = await(store.currentWatch()).map(WatchSession::id).orElse(null);
-    for (WatchSession w : watches) {
-      long[] c = counts(w.active() ? "currentWatch.json" : "watchHistory.json");
+    for (int i = 0; i < watches.size(); i++) {
+      WatchSession w = watches.get(i);
+      long[] c = counts(i < fromHistory ? "watchHistory.json" : "currentWatch.json");
       if (archived.contains(w.id()) || w.id().equals(active)) {
         c[1]++;
         continue;
