@@ -1,8 +1,13 @@
 package io.healthwatch.server;
 
+import io.healthwatch.server.cli.BackupCommand;
+import io.healthwatch.server.cli.ImportLegacyCommand;
 import io.healthwatch.server.cli.Logging;
+import io.healthwatch.server.cli.MigrateCommand;
+import io.healthwatch.server.cli.RestoreCommand;
 import io.healthwatch.server.cli.ServeCommand;
 import io.healthwatch.server.cli.ServeOptions;
+import io.healthwatch.server.cli.VerifyCommand;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -14,7 +19,8 @@ import picocli.CommandLine.Mixin;
  */
 @Command(name = "healthwatch", mixinStandardHelpOptions = true, version = "healthwatch 0.1.0",
     description = "Stores and serves health-monitoring results.",
-    subcommands = {ServeCommand.class})
+    subcommands = {ServeCommand.class, VerifyCommand.class, BackupCommand.class, RestoreCommand.class,
+        MigrateCommand.class, ImportLegacyCommand.class})
 public final class Main implements Callable<Integer> {
   @Mixin
   ServeOptions options = new ServeOptions();

@@ -16,6 +16,7 @@ import io.healthwatch.core.rules.Rollups;
 import io.healthwatch.core.rules.WatchRules;
 import io.healthwatch.core.storage.HealthStore;
 import io.healthwatch.core.storage.OutageQuery;
+import io.healthwatch.core.storage.RestoreBatch;
 import io.healthwatch.core.storage.RetentionResult;
 import io.healthwatch.core.storage.SampleQuery;
 import io.healthwatch.core.storage.SortOrder;
@@ -111,19 +112,7 @@ public class InMemoryStore implements HealthStore {
         fresh.add(s);
       }
       ChannelRules.Batch applied = rules.applyAll(fresh, channels::get, outages::get);
-      for (Sample s : fresh) {
-        NavigableMap<Sample, Sample> stored = samples.computeIfAbsent(s.channelId(), k -> new TreeMap<>(TIME_ORDER));
-        stored.put(s, s);
-        rollups.add(s);
-        cachedSamples++;
-        if (stored.size() > options.getMaxCachedSamplesPerChannel()) {
-          long forgotten = stored.pollFirstEntry().getKey().timestamp();
-          forgottenUpTo.put(s.channelId(), forgotten);
-          // Windows use minute buckets only after the raw floor's hour: older ones would only cost memory.
-          rollups.dropMinutesBefore(s.channelId(), RollupPlan.floor(forgotten, RollupPlan.HOUR));
-          cachedSamples--;
-        }
-      }
+      fresh.forEach(this::keep);
       channels.putAll(applied.states());
       outages.putAll(applied.outages());
       trimOutages();
@@ -165,6 +154,21 @@ public class InMemoryStore implements HealthStore {
       }
     }
     return Future.succeededFuture(out);
+  }
+
+  /** Keeps a new sample within the bound of the channel, forgetting its oldest one beyond it. */
+  private void keep(Sample s) {
+    NavigableMap<Sample, Sample> stored = samples.computeIfAbsent(s.channelId(), k -> new TreeMap<>(TIME_ORDER));
+    stored.put(s, s);
+    rollups.add(s);
+    cachedSamples++;
+    if (stored.size() > options.getMaxCachedSamplesPerChannel()) {
+      long forgotten = stored.pollFirstEntry().getKey().timestamp();
+      forgottenUpTo.put(s.channelId(), forgotten);
+      // Windows use minute buckets only after the raw floor's hour: older ones would only cost memory.
+      rollups.dropMinutesBefore(s.channelId(), RollupPlan.floor(forgotten, RollupPlan.HOUR));
+      cachedSamples--;
+    }
   }
 
   /** A key that sorts before every sample at {@code timestamp}. */
@@ -350,6 +354,37 @@ public class InMemoryStore implements HealthStore {
   }
 
   // ---- end of audit trail ----
+
+  @Override
+  public synchronized Future<Integer> restore(RestoreBatch batch) {
+    if (closed) {
+      return closedFuture();
+    }
+    expireWatch();
+    Optional<WatchSession> restoredActive = batch.activeWatch();
+    if (restoredActive.isPresent() && active != null && !active.id().equals(restoredActive.get().id())) {
+      return Future.failedFuture(StorageException.conflict("a watch is already active: " + active.id()));
+    }
+    batch.channels().forEach(c -> channels.put(c.channelId(), c));
+    int fresh = 0;
+    for (Sample s : batch.samples()) {
+      NavigableMap<Sample, Sample> stored = samples.get(s.channelId());
+      Long forgotten = forgottenUpTo.get(s.channelId());
+      if ((stored != null && stored.containsKey(s)) || (forgotten != null && s.timestamp() <= forgotten)) {
+        continue;
+      }
+      fresh++;
+      keep(s);
+    }
+    batch.outages().forEach(o -> outages.put(o.id(), o));
+    trimOutages();
+    restoredActive.ifPresent(w -> active = w);
+    List<WatchSession> merged = batch.mergeArchived(archive, options.getMaxArchivedWatches());
+    archive.clear();
+    archive.addAll(merged);
+    custom.putAll(batch.custom());
+    return Future.succeededFuture(fresh);
+  }
 
   @Override
   public synchronized Future<StoreHealth> health() {

@@ -77,6 +77,14 @@ public interface HealthStore {
   /** Drops samples with a timestamp before {@code cutoff}; channel states and outages stay. */
   Future<RetentionResult> applyRetention(long cutoff);
 
+  /**
+   * Writes the records of a backup, a migration or a legacy import as they are (see {@link
+   * RestoreBatch}), all of them or none, durably. No rule is applied and no event is published.
+   * Fails with {@code CONFLICT} when the batch holds an active watch and another one is active.
+   * Returns how many of its samples were new.
+   */
+  Future<Integer> restore(RestoreBatch batch);
+
   /** Whether the store takes writes now, and why not. */
   Future<StoreHealth> health();
 

@@ -17,8 +17,10 @@ import io.healthwatch.core.model.StoreEvent;
 import io.healthwatch.core.model.WatchChannelStats;
 import io.healthwatch.core.model.WatchSession;
 import io.healthwatch.core.model.WindowStats;
+import io.healthwatch.core.rules.Ids;
 import io.healthwatch.core.storage.HealthStore;
 import io.healthwatch.core.storage.OutageQuery;
+import io.healthwatch.core.storage.RestoreBatch;
 import io.healthwatch.core.storage.SampleQuery;
 import io.healthwatch.core.storage.SortOrder;
 import io.healthwatch.core.storage.StorageException;
@@ -1022,6 +1024,90 @@ public abstract class HealthStoreConformanceTest {
   }
 
   // ---------------------------------------------------------------- reopen
+
+  @Nested
+  @DisplayName("Restore (backups, migration, legacy import)")
+  class Restore {
+    private final Outage open = new Outage(Ids.derived(T0 - 3 * MINUTE, "r1", "open"), "r1", T0 - 3 * MINUTE,
+        T0 - MINUTE, null, null, 3, Reason.TIMEOUT);
+    private final Outage closed = new Outage(Ids.derived(T0 - 90 * MINUTE, "r1", "closed"), "r1",
+        T0 - 90 * MINUTE, T0 - 88 * MINUTE, T0 - 80 * MINUTE, 10 * MINUTE, 4, null);
+    private final ChannelState state = new ChannelState("r1", ChannelStatus.OFFLINE, T0 - MINUTE, false, null, 3,
+        T0 - MINUTE, 3, open.id(), T0 - 3 * MINUTE, Reason.TIMEOUT);
+    private final List<Sample> samples = List.of(fail("r1", T0 - 3 * MINUTE, Reason.TIMEOUT),
+        new Sample("r1", T0 - 2 * MINUTE, false, 5L, Reason.TIMEOUT, "slow", "probe-b"),
+        fail("r1", T0 - MINUTE, Reason.TIMEOUT));
+    private final WatchSession older = new WatchSession(Ids.derived(T0 - 600 * MINUTE, "w"), T0 - 600 * MINUTE,
+        T0 - 540 * MINUTE, T0 - 550 * MINUTE, List.of("r1"),
+        Map.of("r1", new WatchChannelStats(10, 9, 1, 0.9, 12L, 40L, 0)));
+    private final WatchSession newer = new WatchSession(Ids.derived(T0 - 300 * MINUTE, "w"), T0 - 300 * MINUTE,
+        T0 - 240 * MINUTE, T0 - 240 * MINUTE, List.of(), Map.of());
+    private final WatchSession active = new WatchSession(Ids.derived(T0 - MINUTE, "w"), T0 - MINUTE,
+        T0 + 60 * MINUTE, null, List.of("r1"), Map.of());
+
+    private RestoreBatch everything() {
+      return new RestoreBatch(List.of(state), samples, List.of(closed, open), List.of(older, newer, active),
+          Map.of("layout", "{\"columns\":3}"));
+    }
+
+    private void assertRestored() {
+      assertThat(channel("r1")).isEqualTo(state);
+      assertThat(all("r1")).containsExactlyElementsOf(samples);
+      assertThat(outagesOf("r1")).containsExactly(open, closed);
+      assertThat(await(store.outage(open.id()))).contains(open);
+      assertThat(await(store.watches(10))).containsExactly(newer, older);
+      assertThat(await(store.currentWatch())).map(WatchSession::id).contains(active.id());
+      assertThat(await(store.custom("layout"))).contains("{\"columns\":3}");
+    }
+
+    @Test
+    @DisplayName("restored records are stored as given: samples without rules, states, outages and watches with their ids")
+    void asGiven() {
+      assertThat(await(store.restore(everything()))).isEqualTo(3);
+      assertRestored();
+      assertThat(events).isEmpty();
+      reopen();
+      assertRestored();
+    }
+
+    @Test
+    @DisplayName("restoring the same records twice doubles nothing")
+    void twice() {
+      await(store.restore(everything()));
+      assertThat(await(store.restore(everything()))).isZero();
+      assertRestored();
+      reopen();
+      assertThat(await(store.restore(RestoreBatch.ofSamples(samples)))).isZero();
+      assertRestored();
+    }
+
+    @Test
+    @DisplayName("samples restored in pages after their channel's state are each stored once")
+    void pagesAfterState() {
+      await(store.restore(RestoreBatch.ofChannels(List.of(state))));
+      assertThat(await(store.restore(RestoreBatch.ofSamples(samples.subList(0, 2))))).isEqualTo(2);
+      assertThat(await(store.restore(RestoreBatch.ofSamples(samples)))).isEqualTo(1);
+      assertThat(all("r1")).containsExactlyElementsOf(samples);
+    }
+
+    @Test
+    @DisplayName("ingestion goes on from a restored state: the restored open outage closes")
+    void ingestAfterRestore() {
+      await(store.restore(everything()));
+      ingest(ok("r1", T0));
+      assertThat(await(store.outage(open.id()))).map(Outage::recoveredAt).contains(T0);
+      assertThat(channel("r1").state()).isEqualTo(ChannelStatus.ONLINE);
+      assertThat(channel("r1").sampleCount()).isEqualTo(4);
+    }
+
+    @Test
+    @DisplayName("a restored active watch conflicts with another active watch")
+    void activeConflict() {
+      await(store.startWatch(60_000, List.of()));
+      assertThatThrownBy(() -> await(store.restore(RestoreBatch.ofWatches(List.of(active)))))
+          .isInstanceOfSatisfying(StorageException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.CONFLICT));
+    }
+  }
 
   @Nested
   @DisplayName("Close and reopen")

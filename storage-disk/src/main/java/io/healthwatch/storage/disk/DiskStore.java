@@ -18,12 +18,17 @@ import io.healthwatch.core.storage.StorageListener;
 import io.healthwatch.core.storage.StorageOperation;
 import io.healthwatch.core.storage.StoreHealth;
 import io.healthwatch.storage.disk.impl.AuditFile;
+import io.healthwatch.core.storage.RestoreBatch;
+import io.healthwatch.core.storage.StoreDump;
+import io.healthwatch.storage.disk.impl.DiskDump;
 import io.healthwatch.storage.disk.impl.DiskEngine;
+import io.healthwatch.storage.disk.impl.DiskVerifier;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -156,6 +161,23 @@ public final class DiskStore implements HealthStore {
       return new DiskStore(vertx, engine, audit, context, copy.getStoreOptions().getStorageListener(),
           copy.isCompressSealedSegments());
     }, false);
+  }
+
+  /**
+   * Opens a read-only, consistent view of the store in {@code options.getDataDir()}, as it is now.
+   * It takes no lock and changes no file, so it works while a server writes to the directory.
+   */
+  public static Future<StoreDump> dump(Vertx vertx, DiskStoreOptions options) {
+    return DiskDump.open(vertx, new DiskStoreOptions(options));
+  }
+
+  /**
+   * Checks every checksum, index and snapshot of a data directory, read-only and without its lock.
+   * Blocking: call it from a worker thread or a command. Fails only when {@code dataDir} is not a
+   * readable directory.
+   */
+  public static VerifyReport verify(Path dataDir, VerifyReport.Progress progress) throws IOException {
+    return DiskVerifier.verify(FileOps.nio(), dataDir, progress);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -448,6 +470,11 @@ public final class DiskStore implements HealthStore {
   @Override
   public Future<RetentionResult> applyRetention(long cutoff) {
     return submit(e -> e.applyRetention(cutoff));
+  }
+
+  @Override
+  public Future<Integer> restore(RestoreBatch batch) {
+    return submit(e -> e.restore(batch));
   }
 
   @Override

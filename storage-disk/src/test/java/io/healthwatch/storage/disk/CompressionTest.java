@@ -49,6 +49,25 @@ class CompressionTest {
   }
 
   @Test
+  @DisplayName("restored samples stay readable: a segment holding restore records is left uncompressed")
+  void restoredSamplesStayReadable(Vertx vertx, @TempDir Path tmp) {
+    List<List<Sample>> batches = ProbeData.batches(CHANNELS, PER_CHANNEL, 1);
+    HealthStore store = TestSupport.open(vertx, options(tmp.resolve("restored"), true));
+    List<Sample> all = new ArrayList<>();
+    for (List<Sample> b : batches) {
+      await(store.restore(io.healthwatch.core.storage.RestoreBatch.ofSamples(b)));
+      all.addAll(b);
+    }
+    await(disk(store).compactNow());
+    String channel = ProbeData.channel(1);
+    List<Sample> expected = all.stream().filter(s -> s.channelId().equals(channel)).toList();
+    assertThat(await(store.samples(channel, new SampleQuery(0, Long.MAX_VALUE, 10_000, SortOrder.ASC))))
+        .as("restored samples of %s after compaction", channel).hasSize(expected.size())
+        .containsExactlyInAnyOrderElementsOf(expected);
+    await(store.close());
+  }
+
+  @Test
   @DisplayName("typical probe data in compressed segments takes under a quarter of the raw bytes per sample")
   void smallerThanRaw(Vertx vertx, @TempDir Path tmp) {
     List<List<Sample>> batches = ProbeData.batches(CHANNELS, PER_CHANNEL, 1);

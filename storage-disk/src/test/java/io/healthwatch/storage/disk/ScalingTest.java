@@ -193,6 +193,27 @@ class ScalingTest {
   }
 
   @Test
+  @DisplayName("a re-sent history, every sample a duplicate, reads the log about once, not once a sample")
+  void resentHistory(Vertx vertx, @TempDir Path dir) {
+    fill(vertx, dir);
+    CountingFileOps ops = new CountingFileOps();
+    HealthStore store = TestSupport.open(vertx, options(dir, ops));
+    long logBytes = (long) await(store.health()).details().get("logBytes");
+    List<Sample> history = new ArrayList<>();
+    for (int n = 0; n < SAMPLES; n += 4) {
+      history.add(TestSupport.sample("c0", TestSupport.T0 + n * 1000L, n % 13 != 0));
+    }
+    ops.bytesRead.set(0);
+    for (int i = 0; i < history.size(); i += 1_000) {
+      List<Sample> batch = history.subList(i, Math.min(history.size(), i + 1_000));
+      assertThat(await(store.ingest(batch)).duplicates()).isEqualTo(batch.size());
+    }
+    assertThat(ops.bytesRead.get()).as("bytes read to recognise %d old duplicates in a %d-byte log", history.size(),
+        logBytes).isLessThan(2 * logBytes);
+    await(store.close());
+  }
+
+  @Test
   @DisplayName("retention deletes whole old segments, hides older samples at once and reports disk use")
   void retentionDeletesSegments(Vertx vertx, @TempDir Path dir) {
     fill(vertx, dir);

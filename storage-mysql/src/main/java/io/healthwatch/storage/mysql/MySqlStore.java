@@ -1,6 +1,8 @@
 package io.healthwatch.storage.mysql;
 
 import io.healthwatch.core.storage.HealthStore;
+import io.healthwatch.core.storage.StoreDump;
+import io.healthwatch.storage.mysql.impl.MySqlDump;
 import io.healthwatch.storage.mysql.impl.MySqlHealthStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -14,6 +16,14 @@ import io.vertx.core.Vertx;
  */
 public final class MySqlStore {
   private MySqlStore() {}
+
+  /**
+   * Opens a read-only, consistent view of the whole database (one consistent-snapshot transaction
+   * on one connection), for backups and migration; servers may keep writing meanwhile.
+   */
+  public static Future<StoreDump> dump(Vertx vertx, MySqlStoreOptions options) {
+    return MySqlDump.open(vertx, options);
+  }
 
   /**
    * Opens the store. Fails with a {@link io.healthwatch.core.storage.StorageException} ({@code

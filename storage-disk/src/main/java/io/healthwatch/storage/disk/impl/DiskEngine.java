@@ -13,6 +13,7 @@ import io.healthwatch.core.rules.Ids;
 import io.healthwatch.core.rules.RollupBucket;
 import io.healthwatch.core.rules.WatchRules;
 import io.healthwatch.core.storage.OutageQuery;
+import io.healthwatch.core.storage.RestoreBatch;
 import io.healthwatch.core.storage.RetentionResult;
 import io.healthwatch.core.storage.SampleQuery;
 import io.healthwatch.core.storage.SortOrder;
@@ -74,6 +75,8 @@ public final class DiskEngine {
   private final Path dir;
   private final ChannelRules rules;
   private Closeable lock;
+  /** Opened by {@link #openReadOnly}: no lock, and no file is ever changed. */
+  private final boolean readOnly;
 
   // The log.
   private final List<Segment> segments = new ArrayList<>();
@@ -143,7 +146,8 @@ public final class DiskEngine {
     }
   }
 
-  private DiskEngine(DiskStoreOptions options) {
+  private DiskEngine(DiskStoreOptions options, boolean readOnly) {
+    this.readOnly = readOnly;
     this.options = options;
     this.storeOptions = options.getStoreOptions();
     this.fs = CountingFileOps.wrap(options.getFileOps(), storeOptions.getStorageListener());
@@ -162,7 +166,7 @@ public final class DiskEngine {
    * used at all (in use by another process, not creatable, not writable).
    */
   public static DiskEngine open(DiskStoreOptions options) {
-    DiskEngine engine = new DiskEngine(options);
+    DiskEngine engine = new DiskEngine(options, false);
     try {
       engine.fs.createDirectories(engine.dir);
       Optional<Closeable> lock = engine.fs.tryLock(engine.dir.resolve(LOCK_FILE));
@@ -179,6 +183,27 @@ public final class DiskEngine {
     } catch (IOException | RuntimeException e) {
       engine.releaseQuietly();
       throw StorageException.unavailable("cannot open the store in " + engine.dir + ": " + FileSafety.describe(e), e);
+    }
+  }
+
+  /**
+   * Reads the state of a data directory without taking its lock and without changing any file,
+   * also while a server writes to it: the newest valid snapshot, the log after it up to its last
+   * whole record, the outage archive. Later writes of that server are not seen; damage is only
+   * reported ({@link #health}). Only reads may be called.
+   */
+  public static DiskEngine openReadOnly(DiskStoreOptions options) {
+    DiskEngine engine = new DiskEngine(new DiskStoreOptions(options).setFileOps(new ReadOnlyFileOps(options.getFileOps())),
+        true);
+    if (!engine.fs.exists(engine.dir)) {
+      throw StorageException.unavailable("no data directory " + engine.dir, null);
+    }
+    try {
+      engine.load(false);
+      return engine;
+    } catch (IOException | RuntimeException e) {
+      engine.closeHandles();
+      throw StorageException.unavailable("cannot read the store in " + engine.dir + ": " + FileSafety.describe(e), e);
     }
   }
 
@@ -224,7 +249,7 @@ public final class DiskEngine {
       String name = p.getFileName().toString();
       Matcher m;
       if (name.contains(FileSafety.TEMP_MARK)) {
-        if (!durableOnly) {
+        if (!durableOnly && !readOnly) {
           fs.delete(p); // an unfinished replace: the target it was meant for is intact
         }
       } else if ((m = SEGMENT.matcher(name)).matches()) {
@@ -262,9 +287,11 @@ public final class DiskEngine {
     if (segmentFiles.isEmpty()) {
       long base = snapshot != null ? snapshot.position() : 0;
       Segment s = new Segment(dir, base);
-      s.handle = fs.open(s.path, true);
       s.index = new SegmentIndex();
-      fs.fsyncDirectory(dir);
+      if (!readOnly) {
+        s.handle = fs.open(s.path, true);
+        fs.fsyncDirectory(dir);
+      }
       segments.add(s);
     } else {
       long replayFrom = snapshot != null ? snapshot.position() : segmentFiles.firstKey();
@@ -291,7 +318,7 @@ public final class DiskEngine {
         segments.add(s);
         expected = s.end();
       }
-      if (snapshot != null && snapshot.position() > logEnd() && !durableOnly) {
+      if (snapshot != null && snapshot.position() > logEnd() && !durableOnly && !readOnly) {
         // The log lost records the snapshot covers; new records must come after what it covers.
         problems.add("the log ends at position " + logEnd() + " but the snapshot covers it up to "
             + snapshot.position() + ": the samples written in between are lost");
@@ -302,7 +329,7 @@ public final class DiskEngine {
         segments.add(s);
       }
     }
-    if (!segments.isEmpty() && active().compressed != null) {
+    if (!readOnly && !segments.isEmpty() && active().compressed != null) {
       // The raw segment after the last compressed one is gone: appends go to a new one.
       Segment s = new Segment(dir, logEnd());
       s.handle = fs.open(s.path, true);
@@ -311,7 +338,7 @@ public final class DiskEngine {
       segments.add(s);
     }
     compactionDue = true;
-    archive.load(safety, durableOnly, snapshot != null ? snapshot.outageArchive() : null);
+    archive.load(safety, durableOnly || readOnly, snapshot != null ? snapshot.outageArchive() : null);
     if (rollups.needsRebuild()) {
       // A snapshot from before rollups existed: build them once from every stored sample.
       rollups.startRebuild();
@@ -320,7 +347,7 @@ public final class DiskEngine {
       }
     }
     Segment active = active();
-    if (!durableOnly) {
+    if (!durableOnly && !readOnly) {
       active.handle.force();
     }
     durableBase = active.base;
@@ -328,7 +355,7 @@ public final class DiskEngine {
   }
 
   private void openSegment(Segment s, boolean last, long replayFrom, boolean durableOnly) throws IOException {
-    if (last) {
+    if (last && !readOnly) {
       s.handle = fs.open(s.path, false);
       s.size = durableOnly ? durableSize : s.handle.size();
     } else {
@@ -417,13 +444,16 @@ public final class DiskEngine {
         apply(e, pos);
       }
     });
-    if (!scan.clean() && !durableOnly) {
+    if (!scan.clean() && !durableOnly && !readOnly) {
       safety.repair(s.path, s.handle, data, scan, last, "log segment");
+    } else if (!scan.clean() && readOnly) {
+      scan.damaged().forEach(d -> problems.add("log segment " + s.path.getFileName() + ": bytes " + d[0] + " to "
+          + d[1] + " are damaged; the records in them are missing"));
     }
     s.size = scan.end();
     index.coveredSize = s.size;
     s.index = index;
-    if (buildIndex && !last && !durableOnly) {
+    if (buildIndex && !last && !durableOnly && !readOnly) {
       try {
         safety.replace(s.idxPath, index.encode());
         index.dropPostings();
@@ -459,7 +489,9 @@ public final class DiskEngine {
       }
       return s;
     } catch (IOException | RuntimeException e) {
-      if (!durableOnly) {
+      if (readOnly) {
+        problems.add("snapshot " + path.getFileName() + " is unreadable (" + FileSafety.describe(e) + ")");
+      } else if (!durableOnly) {
         String aside = safety.moveAside(path);
         problems.add("snapshot " + path.getFileName() + " is unreadable (" + FileSafety.describe(e)
             + "); kept aside as " + aside + "; the state was rebuilt from an older snapshot and the log");
@@ -686,6 +718,11 @@ public final class DiskEngine {
       case LogEntry.CUSTOM_DELETE -> custom.remove(e.key());
       case LogEntry.CHANNEL_DELETE -> applyChannelDelete(e.channel(), pos);
       case LogEntry.RETENTION -> applyRetentionMark(pos, e.cutoff());
+      case LogEntry.RESTORE -> {
+        applyRestoredStates(e.restored().channels());
+        e.samples().forEach(this::cacheAddWithRollup);
+        applyRestoredRest(e.restored());
+      }
       default -> problems.add("the log holds a record of unknown type " + e.type() + " at position " + pos);
     }
     return List.of();
@@ -700,6 +737,12 @@ public final class DiskEngine {
     channels.putAll(applied.states());
     channelsVersion++;
     outages.putAll(applied.outages());
+    archiveOverflow();
+    return applied.events();
+  }
+
+  /** Moves the oldest closed outages beyond the bound of memory to the archive's queue. */
+  private void archiveOverflow() {
     Iterator<Outage> it = outages.values().iterator();
     while (outages.size() > storeOptions.getMaxCachedOutages() && it.hasNext()) {
       Outage o = it.next();
@@ -708,7 +751,35 @@ public final class DiskEngine {
         pendingArchive.put(o.id(), o);
       }
     }
-    return applied.events();
+  }
+
+  /** A restored sample: cached, and counted in its channel's rollups. */
+  private void cacheAddWithRollup(Sample s) {
+    cacheAdd(s);
+    rollups.add(s);
+  }
+
+  /** Restored states; the cache covers none of the samples before them (they are read from the log). */
+  private void applyRestoredStates(List<ChannelState> restored) {
+    channelsVersion++;
+    for (ChannelState c : restored) {
+      channels.put(c.channelId(), c);
+      long floor = c.lastSampleAt() == null ? Long.MIN_VALUE : c.lastSampleAt() + 1;
+      coveredFrom.merge(c.channelId(), floor, Math::max);
+    }
+  }
+
+  private void applyRestoredRest(RestoreBatch b) {
+    for (Outage o : b.outages()) {
+      pendingArchive.remove(o.id());
+      outages.put(o.id(), o);
+    }
+    archiveOverflow();
+    b.activeWatch().ifPresent(this::setActiveWatch);
+    List<WatchSession> merged = b.mergeArchived(archivedWatches, storeOptions.getMaxArchivedWatches());
+    archivedWatches.clear();
+    archivedWatches.addAll(merged);
+    custom.putAll(b.custom());
   }
 
   private void cacheAdd(Sample s) {
@@ -783,8 +854,9 @@ public final class DiskEngine {
   public IngestResult ingest(List<Sample> batch) throws IOException {
     List<Sample> fresh = new ArrayList<>(batch.size());
     Set<Sample.SampleKey> seen = new HashSet<>();
+    Set<Sample.SampleKey> onDisk = storedOnDisk(batch);
     for (Sample s : batch) {
-      if (seen.add(s.key()) && !stored(s)) {
+      if (seen.add(s.key()) && !stored(s, onDisk)) {
         fresh.add(s);
       }
     }
@@ -797,16 +869,63 @@ public final class DiskEngine {
     return new IngestResult(fresh.size(), batch.size() - fresh.size(), applied);
   }
 
-  private boolean stored(Sample s) throws IOException {
+  /** Whether a sample is stored: in the cache, or else among {@code onDisk} when only the log can tell. */
+  private boolean stored(Sample s, Set<Sample.SampleKey> onDisk) {
     TreeSet<Sample> set = cache.get(s.channelId());
     if (set != null && set.contains(s)) {
       return true;
     }
+    return needsDiskLookup(s) && onDisk.contains(s.key());
+  }
+
+  /** Older than what the cache covers and not newer than the channel's last sample: only the log can tell. */
+  private boolean needsDiskLookup(Sample s) {
     ChannelState state = channels.get(s.channelId());
-    if (state == null || state.lastSampleAt() == null || s.timestamp() > state.lastSampleAt()
-        || s.timestamp() >= coveredFrom.getOrDefault(s.channelId(), Long.MIN_VALUE)) {
-      return false;
+    return state != null && state.lastSampleAt() != null && s.timestamp() <= state.lastSampleAt()
+        && s.timestamp() < coveredFrom.getOrDefault(s.channelId(), Long.MIN_VALUE);
+  }
+
+  /**
+   * The identities among {@code batch} stored in the log, for the samples only the log can tell
+   * about. A few are looked up one by one; many of one channel (a re-sent history, an import done
+   * twice) with one read of the window they span, so each record is read once, not once a sample.
+   */
+  private Set<Sample.SampleKey> storedOnDisk(List<Sample> batch) throws IOException {
+    Map<String, List<Sample>> byChannel = new HashMap<>();
+    for (Sample s : batch) {
+      if (needsDiskLookup(s)) {
+        byChannel.computeIfAbsent(s.channelId(), c -> new ArrayList<>()).add(s);
+      }
     }
+    Set<Sample.SampleKey> found = new HashSet<>();
+    for (Map.Entry<String, List<Sample>> e : byChannel.entrySet()) {
+      List<Sample> wanted = e.getValue();
+      if (wanted.size() <= 8) {
+        for (Sample s : wanted) {
+          if (storedInLog(s)) {
+            found.add(s.key());
+          }
+        }
+        continue;
+      }
+      Set<Sample.SampleKey> keys = new HashSet<>();
+      long min = Long.MAX_VALUE;
+      long max = Long.MIN_VALUE;
+      for (Sample s : wanted) {
+        keys.add(s.key());
+        min = Math.min(min, s.timestamp());
+        max = Math.max(max, s.timestamp());
+      }
+      scanDisk(e.getKey(), min, max + 1, false, (lo, hi) -> false, d -> {
+        if (keys.contains(d.key())) {
+          found.add(d.key());
+        }
+      });
+    }
+    return found;
+  }
+
+  private boolean storedInLog(Sample s) throws IOException {
     boolean[] found = {false};
     scanDisk(s.channelId(), s.timestamp(), s.timestamp() + 1, false, (min, max) -> found[0], d -> {
       if (d.probeId().equals(s.probeId())) {
@@ -814,6 +933,30 @@ public final class DiskEngine {
       }
     });
     return found[0];
+  }
+
+  /** Writes restored records as they are (see {@link RestoreBatch}); returns how many samples were new. */
+  public int restore(RestoreBatch batch) throws IOException {
+    expireWatch();
+    Optional<WatchSession> restoredActive = batch.activeWatch();
+    if (restoredActive.isPresent() && activeWatch != null && !activeWatch.id().equals(restoredActive.get().id())) {
+      throw StorageException.conflict("a watch is already active: " + activeWatch.id());
+    }
+    // States first, so the samples of a restored channel are checked against what is stored. Should
+    // the append fail, the group's failure reloads the state from disk.
+    applyRestoredStates(batch.channels());
+    List<Sample> fresh = new ArrayList<>(batch.samples().size());
+    Set<Sample.SampleKey> seen = new HashSet<>();
+    Set<Sample.SampleKey> onDisk = storedOnDisk(batch.samples());
+    for (Sample s : batch.samples()) {
+      if (seen.add(s.key()) && !stored(s, onDisk)) {
+        fresh.add(s);
+      }
+    }
+    append(LogEntry.restore(fresh, batch));
+    fresh.forEach(this::cacheAddWithRollup);
+    applyRestoredRest(batch);
+    return fresh.size();
   }
 
   public WatchSession startWatch(long durationMs, List<String> watched) throws IOException {
@@ -854,7 +997,7 @@ public final class DiskEngine {
   }
 
   public void expireWatch() throws IOException {
-    if (activeWatch != null && storeOptions.getClock().millis() >= activeWatch.endsAt()) {
+    if (!readOnly && activeWatch != null && storeOptions.getClock().millis() >= activeWatch.endsAt()) {
       archiveWatch(activeWatch.endsAt());
     }
   }
@@ -1331,6 +1474,60 @@ public final class DiskEngine {
     return Optional.ofNullable(custom.get(key));
   }
 
+  // ---------------------------------------------------------------------------------------------
+  // Dumps: everything as stored
+
+  /**
+   * Up to {@code limit} samples of a channel in (timestamp, probe id) order, strictly after {@code
+   * after} (null: from the first).
+   */
+  public List<Sample> samplesAfter(String channelId, Sample.SampleKey after, int limit) throws IOException {
+    if (!channels.containsKey(channelId)) {
+      return List.of();
+    }
+    long from = after == null ? Long.MIN_VALUE : after.timestamp();
+    Sample afterKey = after == null ? null : new Sample(channelId, after.timestamp(), true, null, null, null,
+        after.probeId());
+    TreeSet<Sample> best = new TreeSet<>(TIME_ORDER);
+    Consumer<Sample> take = x -> {
+      if (afterKey == null || TIME_ORDER.compare(x, afterKey) > 0) {
+        best.add(x);
+        if (best.size() > limit) {
+          best.pollLast();
+        }
+      }
+    };
+    if (from >= coveredFrom.getOrDefault(channelId, Long.MIN_VALUE)) {
+      TreeSet<Sample> set = cache.get(channelId);
+      if (set != null) {
+        set.tailSet(bound(from), true).forEach(take);
+      }
+    } else {
+      scanDisk(channelId, from, Long.MAX_VALUE, false,
+          (min, max) -> best.size() >= limit && min > best.last().timestamp(), take);
+    }
+    return new ArrayList<>(best);
+  }
+
+  /** Every visible outage, the archived ones included. */
+  public List<Outage> allOutageList() throws IOException {
+    return List.copyOf(allOutages().values());
+  }
+
+  /** The active watch (as stored, without statistics) and the archived ones, newest first. */
+  public List<WatchSession> storedWatches() {
+    List<WatchSession> out = new ArrayList<>();
+    if (activeWatch != null) {
+      out.add(activeWatch);
+    }
+    out.addAll(archivedWatches);
+    return out;
+  }
+
+  public Map<String, String> customValues() {
+    return new TreeMap<>(custom);
+  }
+
   public StoreHealth health() {
     List<String> list = new ArrayList<>();
     StoreHealth.Status status;
@@ -1420,7 +1617,7 @@ public final class DiskEngine {
     closed = true;
     IOException failure = null;
     try {
-      if (!needsReset && writeError == null && logEnd() > snapshotBase()) {
+      if (!readOnly && !needsReset && writeError == null && logEnd() > snapshotBase()) {
         writeSnapshot();
       }
     } catch (IOException e) {

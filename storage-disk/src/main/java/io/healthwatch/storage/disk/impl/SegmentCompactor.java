@@ -67,6 +67,11 @@ final class SegmentCompactor {
       LOG.log(System.Logger.Level.INFO, "not compressing " + job.raw() + ": it holds damaged records");
       return null;
     }
+    if (records.stream().anyMatch(r -> LogEntry.RESTORE.equals(r.entry().type()))) {
+      // Restored samples sit inside their restore record, which the columnar blocks do not read.
+      LOG.log(System.Logger.Level.INFO, "not compressing " + job.raw() + ": it holds restored records");
+      return null;
+    }
     byte[] file = CompressedSegment.encode(job.size(), records);
     try (FileOps.Handle h = CompressedSegment.inMemory(file)) {
       CompressedSegment c = CompressedSegment.open(h);

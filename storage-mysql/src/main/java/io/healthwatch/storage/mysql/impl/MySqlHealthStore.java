@@ -16,6 +16,7 @@ import io.healthwatch.core.rules.Ids;
 import io.healthwatch.core.rules.WatchRules;
 import io.healthwatch.core.storage.HealthStore;
 import io.healthwatch.core.storage.OutageQuery;
+import io.healthwatch.core.storage.RestoreBatch;
 import io.healthwatch.core.storage.RetentionResult;
 import io.healthwatch.core.storage.SampleQuery;
 import io.healthwatch.core.storage.SortOrder;
@@ -121,29 +122,11 @@ public final class MySqlHealthStore implements HealthStore {
   public static Future<MySqlHealthStore> open(Vertx vertx, MySqlStoreOptions o) {
     MySQLConnectOptions connect;
     try {
-      connect = MySqlUri.parse(o.getUri());
+      connect = connectOptions(o);
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(e);
     }
-    char[] password = o.getPassword();
-    if (password != null && password.length > 0) {
-      connect.setPassword(new String(password));
-    }
-    connect.setCachePreparedStatements(true).setPreparedStatementCacheMaxSize(128);
-    int timeout = (int) Math.max(1, Math.min(Integer.MAX_VALUE, o.getConnectTimeoutMs()));
-    PoolOptions poolOptions = new PoolOptions()
-        .setMaxSize(o.getPoolSize())
-        .setConnectionTimeout(timeout)
-        .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS)
-        .setIdleTimeout(5)
-        .setIdleTimeoutUnit(TimeUnit.MINUTES)
-        .setName("healthwatch-mysql-" + Ids.next(System.currentTimeMillis()));
-    Pool pool = MySQLBuilder.pool()
-        .with(poolOptions)
-        .with(new NetClientOptions().setConnectTimeout(timeout).setTcpKeepAlive(true))
-        .connectingTo(connect)
-        .using(vertx)
-        .build();
+    Pool pool = pool(vertx, o, connect, o.getPoolSize());
     MySqlHealthStore store = new MySqlHealthStore(vertx, pool, o, connect);
     return Migrations.run(pool, store.options.getClock().millis())
         .compose(version -> store.loadStates())
@@ -152,8 +135,35 @@ public final class MySqlHealthStore implements HealthStore {
             store.failure("opening the MySQL store" + tlsHint(connect.getSslMode()), err))));
   }
 
+  /** The connect options of the URI with the password; fails with IllegalArgumentException on a bad URI. */
+  static MySQLConnectOptions connectOptions(MySqlStoreOptions o) {
+    MySQLConnectOptions connect = MySqlUri.parse(o.getUri());
+    char[] password = o.getPassword();
+    if (password != null && password.length > 0) {
+      connect.setPassword(new String(password));
+    }
+    return connect.setCachePreparedStatements(true).setPreparedStatementCacheMaxSize(128);
+  }
+
+  static Pool pool(Vertx vertx, MySqlStoreOptions o, MySQLConnectOptions connect, int size) {
+    int timeout = (int) Math.max(1, Math.min(Integer.MAX_VALUE, o.getConnectTimeoutMs()));
+    PoolOptions poolOptions = new PoolOptions()
+        .setMaxSize(size)
+        .setConnectionTimeout(timeout)
+        .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS)
+        .setIdleTimeout(5)
+        .setIdleTimeoutUnit(TimeUnit.MINUTES)
+        .setName("healthwatch-mysql-" + Ids.next(System.currentTimeMillis()));
+    return MySQLBuilder.pool()
+        .with(poolOptions)
+        .with(new NetClientOptions().setConnectTimeout(timeout).setTcpKeepAlive(true))
+        .connectingTo(connect)
+        .using(vertx)
+        .build();
+  }
+
   /** TLS refused by the server shows up as a bare handshake error; say what was asked for. */
-  private static String tlsHint(SslMode mode) {
+  static String tlsHint(SslMode mode) {
     return mode == SslMode.DISABLED || mode == SslMode.PREFERRED ? ""
         : " with TLS (sslMode=" + mode.name().toLowerCase(Locale.ROOT).replace('_', '-')
             + ": the server must offer TLS, and for verify-ca/verify-identity present a certificate the CA file trusts)";
@@ -257,10 +267,18 @@ public final class MySqlHealthStore implements HealthStore {
    */
   private Future<Set<Sample.SampleKey>> storedIdentities(SqlConnection conn, List<Sample> unique,
       Map<String, ChannelState> states) {
+    return storedIdentities(conn, unique, s -> {
+      ChannelState state = states.get(s.channelId());
+      return state != null && state.lastSampleAt() != null && s.timestamp() <= state.lastSampleAt();
+    });
+  }
+
+  /** The identities among {@code unique} already stored, looking up those {@code mayBeStored} admits. */
+  private Future<Set<Sample.SampleKey>> storedIdentities(SqlConnection conn, List<Sample> unique,
+      java.util.function.Predicate<Sample> mayBeStored) {
     Map<String, TreeSet<Long>> lookups = new TreeMap<>();
     for (Sample s : unique) {
-      ChannelState state = states.get(s.channelId());
-      if (state != null && state.lastSampleAt() != null && s.timestamp() <= state.lastSampleAt()) {
+      if (mayBeStored.test(s)) {
         lookups.computeIfAbsent(s.channelId(), k -> new TreeSet<>()).add(s.timestamp());
       }
     }
@@ -658,6 +676,76 @@ public final class MySqlHealthStore implements HealthStore {
         .execute(Tuple.of(from, to, limit))
         .map(rows -> Rows.list(rows, r -> new AuditRecord(r.getLong("at"), r.getString("actor"),
             r.getString("action"), r.getString("target"), r.getString("detail")))));
+  }
+
+  // ---- restore -------------------------------------------------------------------------------
+
+  @Override
+  public Future<Integer> restore(RestoreBatch batch) {
+    if (closed) {
+      return closedFuture();
+    }
+    Optional<WatchSession> restoredActive = batch.activeWatch();
+    List<String> ids = batch.channels().stream().map(ChannelState::channelId).sorted().toList();
+    Future<Void> activeChecked = restoredActive.isEmpty() ? Future.succeededFuture()
+        : expireDue().compose(v -> activeWatch()).compose(active -> active.isPresent()
+            && !active.get().id().equals(restoredActive.get().id())
+            ? Future.failedFuture(StorageException.conflict("a watch is already active: " + active.get().id()))
+            : Future.succeededFuture());
+    return activeChecked
+        .compose(v -> serialized(ids, () -> withRetry(() -> pool.withTransaction(conn -> restoreTx(conn, batch)), 1)))
+        .compose(fresh -> {
+          batch.channels().forEach(this::remember);
+          return batch.watches().isEmpty() ? Future.succeededFuture(fresh) : trimWatchHistory().map(fresh);
+        })
+        .recover(err -> Future.failedFuture(err instanceof StorageException ? err
+            : isError(err, ER_DUP_ENTRY) ? StorageException.conflict("a watch is already active")
+            : failure("restoring records", err)));
+  }
+
+  private Future<Integer> restoreTx(SqlConnection conn, RestoreBatch batch) {
+    Future<Void> done = Future.succeededFuture();
+    if (!batch.channels().isEmpty()) {
+      List<Tuple> states = batch.channels().stream().map(Rows::stateRow).toList();
+      done = done.compose(v -> conn.preparedQuery(SqlQueries.UPSERT_STATE).executeBatch(states).mapEmpty());
+    }
+    if (!batch.outages().isEmpty()) {
+      List<Tuple> outages = batch.outages().stream().map(Rows::outageInsert).toList();
+      done = done.compose(v -> conn.preparedQuery(SqlQueries.UPSERT_OUTAGE).executeBatch(outages).mapEmpty());
+    }
+    for (WatchSession w : batch.watches()) {
+      Tuple row = Tuple.of(w.id(), w.startedAt(), w.endsAt(), w.endedAt(), Rows.json(w.channels()),
+          w.active() ? null : Rows.json(w.stats()));
+      String sql = w.active() ? SqlQueries.RESTORE_ACTIVE_WATCH : SqlQueries.UPSERT_ARCHIVED_WATCH;
+      done = done.compose(v -> conn.preparedQuery(sql).execute(row).mapEmpty());
+    }
+    long now = options.getClock().millis();
+    for (Map.Entry<String, String> c : batch.custom().entrySet()) {
+      done = done.compose(v -> conn.preparedQuery(SqlQueries.PUT_CUSTOM)
+          .execute(Tuple.of(c.getKey(), c.getValue(), now, c.getValue(), now)).mapEmpty());
+    }
+    Map<Sample.SampleKey, Sample> unique = new LinkedHashMap<>();
+    batch.samples().forEach(s -> unique.putIfAbsent(s.key(), s));
+    List<Sample> samples = List.copyOf(unique.values());
+    // Only the samples not stored yet count in the rollups; every existing bucket is merged into.
+    return done.compose(v -> storedIdentities(conn, samples, s -> true))
+        .compose(stored -> {
+          List<Sample> fresh = samples.stream().filter(s -> !stored.contains(s.key())).toList();
+          return insertIgnoring(conn, fresh, 0, 0)
+              .compose(n -> MySqlRollups.update(conn, fresh, c -> Long.MAX_VALUE).map(n));
+        });
+  }
+
+  /** Inserts samples, skipping stored identities; returns how many were new. */
+  private Future<Integer> insertIgnoring(SqlConnection conn, List<Sample> samples, int from, int inserted) {
+    if (from >= samples.size()) {
+      return Future.succeededFuture(inserted);
+    }
+    List<Sample> chunk = samples.subList(from, Math.min(samples.size(), from + INSERT_CHUNK));
+    List<Object> params = new ArrayList<>(chunk.size() * 7);
+    chunk.forEach(s -> Rows.addSample(params, s));
+    return conn.preparedQuery(SqlQueries.insertSamples(chunk.size())).execute(Tuple.from(params))
+        .compose(rows -> insertIgnoring(conn, samples, from + chunk.size(), inserted + rows.rowCount()));
   }
 
   // ---- health and lifecycle ------------------------------------------------------------------

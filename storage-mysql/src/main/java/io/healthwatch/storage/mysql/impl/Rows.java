@@ -48,6 +48,15 @@ final class Rows {
         reason(r.getString("failure_streak_reason")));
   }
 
+  /** A whole row of {@link SqlQueries#UPSERT_STATE}: the channel id, then the other columns. */
+  static Tuple stateRow(ChannelState s) {
+    Object[] values = stateValues(s);
+    Object[] row = new Object[values.length + 1];
+    row[0] = s.channelId();
+    System.arraycopy(values, 0, row, 1, values.length);
+    return Tuple.from(row);
+  }
+
   /** The values of {@link SqlQueries#STATE_UPDATE_COLUMNS}, in order. */
   static Object[] stateValues(ChannelState s) {
     return new Object[] {s.state().wireName(), s.lastSampleAt(), s.lastSampleSuccess(), s.lastLatencyMs(),

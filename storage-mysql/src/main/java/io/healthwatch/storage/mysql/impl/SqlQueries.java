@@ -175,6 +175,15 @@ public final class SqlQueries {
     return sql.append(" WHERE channel_id IN (").append(placeholders(rows)).append(")").toString();
   }
 
+  /** A whole state row, inserted or replacing the channel's (restore). */
+  public static final String UPSERT_STATE = "INSERT INTO channel_states (" + STATE_COLUMNS + ") VALUES ("
+      + placeholders(11) + ") ON DUPLICATE KEY UPDATE state = VALUES(state), last_sample_at = VALUES(last_sample_at),"
+      + " last_sample_success = VALUES(last_sample_success), last_latency_ms = VALUES(last_latency_ms),"
+      + " consecutive_failures = VALUES(consecutive_failures), last_state_change_at = VALUES(last_state_change_at),"
+      + " sample_count = VALUES(sample_count), open_outage_id = VALUES(open_outage_id),"
+      + " failure_streak_started_at = VALUES(failure_streak_started_at),"
+      + " failure_streak_reason = VALUES(failure_streak_reason)";
+
   /** Rows with sample_count 0 are lock placeholders of a channel that has no sample yet. */
   public static final String ALL_STATES =
       "SELECT " + STATE_COLUMNS + " FROM channel_states WHERE sample_count > 0 ORDER BY channel_id";
@@ -199,6 +208,11 @@ public final class SqlQueries {
       + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
   public static final String UPDATE_OUTAGE = "UPDATE outages SET recovered_at = ?, actual_duration = ?,"
       + " failure_count = ? WHERE id = ?";
+  /** An outage with its id, inserted or replacing the one of the same id (restore). */
+  public static final String UPSERT_OUTAGE = INSERT_OUTAGE + " ON DUPLICATE KEY UPDATE channel_id = VALUES(channel_id),"
+      + " first_failure_at = VALUES(first_failure_at), confirmed_at = VALUES(confirmed_at),"
+      + " recovered_at = VALUES(recovered_at), actual_duration = VALUES(actual_duration),"
+      + " failure_count = VALUES(failure_count), reason = VALUES(reason)";
   public static final String ONE_OUTAGE = "SELECT " + OUTAGE_COLUMNS + " FROM outages WHERE id = ?";
   public static final String DELETE_CHANNEL_OUTAGES = "DELETE FROM outages WHERE channel_id = ?";
 
@@ -236,6 +250,14 @@ public final class SqlQueries {
       + " WHERE active_guard IS NULL ORDER BY started_at DESC, id DESC LIMIT ?";
   public static final String WATCHES_BEYOND_HISTORY = "SELECT id FROM watch_sessions WHERE active_guard IS NULL"
       + " ORDER BY started_at DESC, id DESC LIMIT 1000 OFFSET ?";
+  /** An archived watch with its id and statistics, inserted or replacing the one of the same id (restore). */
+  public static final String UPSERT_ARCHIVED_WATCH = "INSERT INTO watch_sessions (id, started_at, ends_at, ended_at,"
+      + " channels, stats, active_guard) VALUES (?, ?, ?, ?, ?, ?, NULL) ON DUPLICATE KEY UPDATE"
+      + " started_at = VALUES(started_at), ends_at = VALUES(ends_at), ended_at = VALUES(ended_at),"
+      + " channels = VALUES(channels), stats = VALUES(stats), active_guard = NULL";
+  /** The active watch restored with its id; the same watch again changes nothing. */
+  public static final String RESTORE_ACTIVE_WATCH = "INSERT INTO watch_sessions (id, started_at, ends_at, ended_at,"
+      + " channels, stats, active_guard) VALUES (?, ?, ?, ?, ?, ?, 1) ON DUPLICATE KEY UPDATE id = id";
   public static final String DELETE_WATCH = "DELETE FROM watch_sessions WHERE id = ?";
 
   // ---- custom values -------------------------------------------------------------------------
@@ -280,6 +302,21 @@ public final class SqlQueries {
       + " WHERE channel_id = ? AND timestamp >= ? AND timestamp < ?"
       + " AND (timestamp < ? OR (timestamp = ? AND probe_id < ?))"
       + " ORDER BY timestamp DESC, probe_id DESC LIMIT ?";
+
+  // ---- dumps (one connection in one consistent-snapshot transaction) --------------------------
+
+  public static final String START_SNAPSHOT = "START TRANSACTION WITH CONSISTENT SNAPSHOT";
+  public static final String END_SNAPSHOT = "ROLLBACK";
+  /** A channel's samples after (timestamp, probe id), in that order. Parameters: channel, ts, ts, probe, limit. */
+  public static final String SAMPLES_AFTER = "SELECT " + SAMPLE_COLUMNS
+      + " FROM health_samples FORCE INDEX (idx_samples_channel_time)"
+      + " WHERE channel_id = ? AND (timestamp > ? OR (timestamp = ? AND probe_id > ?))"
+      + " ORDER BY timestamp ASC, probe_id ASC LIMIT ?";
+  public static final String ALL_OUTAGES = "SELECT " + OUTAGE_COLUMNS + " FROM outages ORDER BY first_failure_at, id";
+  /** The active watch first, then the archived ones newest first. */
+  public static final String ALL_WATCHES = "SELECT " + WATCH_COLUMNS + " FROM watch_sessions"
+      + " ORDER BY active_guard IS NULL, started_at DESC, id DESC";
+  public static final String ALL_CUSTOM = "SELECT custom_key, value_json FROM custom_data ORDER BY custom_key";
 
   // ---- health --------------------------------------------------------------------------------
 
