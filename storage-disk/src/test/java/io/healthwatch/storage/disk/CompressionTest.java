@@ -52,11 +52,17 @@ class CompressionTest {
   @DisplayName("restored samples stay readable: a segment holding restore records is left uncompressed")
   void restoredSamplesStayReadable(Vertx vertx, @TempDir Path tmp) {
     List<List<Sample>> batches = ProbeData.batches(CHANNELS, PER_CHANNEL, 1);
-    HealthStore store = TestSupport.open(vertx, options(tmp.resolve("restored"), true));
+    // The channel states a backup carries come first, as restore writes them.
+    HealthStore source = new io.healthwatch.core.memory.InMemoryStore(vertx, new StoreOptions());
     List<Sample> all = new ArrayList<>();
     for (List<Sample> b : batches) {
-      await(store.restore(io.healthwatch.core.storage.RestoreBatch.ofSamples(b)));
+      await(source.ingest(b));
       all.addAll(b);
+    }
+    HealthStore store = TestSupport.open(vertx, options(tmp.resolve("restored"), true));
+    await(store.restore(io.healthwatch.core.storage.RestoreBatch.ofChannels(await(source.channels()))));
+    for (List<Sample> b : batches) {
+      await(store.restore(io.healthwatch.core.storage.RestoreBatch.ofSamples(b)));
     }
     await(disk(store).compactNow());
     String channel = ProbeData.channel(1);
@@ -65,6 +71,7 @@ class CompressionTest {
         .as("restored samples of %s after compaction", channel).hasSize(expected.size())
         .containsExactlyInAnyOrderElementsOf(expected);
     await(store.close());
+    await(source.close());
   }
 
   @Test

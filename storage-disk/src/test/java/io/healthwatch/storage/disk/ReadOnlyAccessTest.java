@@ -66,14 +66,28 @@ class ReadOnlyAccessTest {
   @DisplayName("a sound store verifies sound while it is open, and verifying changes no file")
   void soundWhileOpen(Vertx vertx) throws Exception {
     HealthStore store = fill(vertx, 60);
+    await(store.audit(new io.healthwatch.core.model.AuditRecord(T0, "token:ab12", "custom.put", "k", null)));
+    // Sealed segments compressed now, so that nothing changes the directory while it is looked at.
+    await(((DiskStore) store).compactNow());
     Map<String, String> before = fingerprint();
     VerifyReport report = verify(dir);
     assertThat(report.sound()).as(report.toString()).isTrue();
     assertThat(report.checks()).extracting(VerifyReport.Check::file)
-        .anyMatch(f -> f.endsWith(".seg")).anyMatch(f -> f.endsWith(".idx")).anyMatch(f -> f.endsWith(".snap"));
+        .anyMatch(f -> f.endsWith(".seg")).anyMatch(f -> f.endsWith(".cseg")).anyMatch(f -> f.endsWith(".snap"))
+        .contains("audit.log");
     assertThat(fingerprint()).isEqualTo(before);
     await(store.close());
     assertThat(verify(dir).sound()).isTrue();
+
+    Path packed;
+    try (Stream<Path> files = Files.list(dir)) {
+      packed = files.filter(p -> p.toString().endsWith(".cseg")).sorted().findFirst().orElseThrow();
+    }
+    flip(packed, (int) Files.size(packed) / 2);
+    VerifyReport damaged = verify(dir);
+    assertThat(damaged.sound()).isFalse();
+    assertThat(damaged.checks()).filteredOn(c -> c.status() == VerifyReport.Status.DAMAGED)
+        .extracting(VerifyReport.Check::file).containsExactly(packed.getFileName().toString());
   }
 
   @Test

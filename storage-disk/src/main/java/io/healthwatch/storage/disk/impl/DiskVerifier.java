@@ -5,8 +5,10 @@ import io.healthwatch.storage.disk.FileOps;
 import io.healthwatch.storage.disk.VerifyReport;
 import io.healthwatch.storage.disk.VerifyReport.Check;
 import io.healthwatch.storage.disk.VerifyReport.Status;
+import io.healthwatch.core.model.AuditRecord;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +30,7 @@ public final class DiskVerifier {
   private final Path dir;
   private final List<Check> checks = new ArrayList<>();
   private final TreeMap<Long, Path> segments = new TreeMap<>();
+  private final TreeMap<Long, Path> compressed = new TreeMap<>();
   private final TreeMap<Long, Path> indexes = new TreeMap<>();
   private final TreeMap<Long, Path> snapshots = new TreeMap<>();
   private final Map<Long, Long> segmentSizes = new TreeMap<>();
@@ -56,6 +59,8 @@ public final class DiskVerifier {
       Matcher m;
       if ((m = SEGMENT.matcher(name)).matches()) {
         segments.put(Long.parseLong(m.group(1)), p);
+      } else if ((m = SegmentCompactor.COMPRESSED.matcher(name)).matches()) {
+        compressed.put(Long.parseLong(m.group(1)), p);
       } else if ((m = INDEX.matcher(name)).matches()) {
         indexes.put(Long.parseLong(m.group(1)), p);
       } else if ((m = SNAPSHOT.matcher(name)).matches()) {
@@ -63,22 +68,41 @@ public final class DiskVerifier {
       } else {
         others.add(p);
       }
-      total += Files.size(p);
+      total += sizeOf(p);
     }
     Long expected = null;
-    for (Map.Entry<Long, Path> e : segments.entrySet()) {
-      checkSegment(e.getKey(), e.getValue(), e.getKey().equals(segments.lastKey()), expected);
-      expected = e.getKey() + segmentSizes.get(e.getKey());
-      advance(e.getValue(), progress);
+    java.util.TreeSet<Long> bases = new java.util.TreeSet<>(segments.keySet());
+    bases.addAll(compressed.keySet());
+    for (long base : bases) {
+      Path raw = segments.get(base);
+      Path packed = compressed.get(base);
+      if (packed != null) {
+        checkCompressed(base, packed, raw != null, expected);
+        advance(packed, progress);
+      }
+      if (raw != null) {
+        checkSegment(base, raw, base == segments.lastKey(), packed != null ? null : expected);
+        advance(raw, progress);
+      }
+      Long size = segmentSizes.get(base);
+      expected = size == null ? null : base + size;
     }
     for (Map.Entry<Long, Path> e : indexes.entrySet()) {
-      checkIndex(e.getKey(), e.getValue());
+      try {
+        checkIndex(e.getKey(), e.getValue());
+      } catch (NoSuchFileException gone) {
+        checks.add(new Check(e.getValue().getFileName().toString(), Status.NOTE, "removed while verifying (a running server replaced it)"));
+      }
       advance(e.getValue(), progress);
     }
-    long logStart = segments.isEmpty() ? 0 : segments.firstKey();
+    long logStart = bases.isEmpty() ? 0 : bases.first();
     long logEnd = expected == null ? 0 : expected;
     for (Map.Entry<Long, Path> e : snapshots.entrySet()) {
-      checkSnapshot(e.getKey(), e.getValue(), logStart, logEnd);
+      try {
+        checkSnapshot(e.getKey(), e.getValue(), logStart, logEnd);
+      } catch (NoSuchFileException gone) {
+        checks.add(new Check(e.getValue().getFileName().toString(), Status.NOTE, "removed while verifying (a running server replaced it)"));
+      }
       advance(e.getValue(), progress);
     }
     if (snapshots.isEmpty() && logStart > 0) {
@@ -87,7 +111,11 @@ public final class DiskVerifier {
     }
     others.sort(null);
     for (Path p : others) {
-      checkOther(p);
+      try {
+        checkOther(p);
+      } catch (NoSuchFileException gone) {
+        checks.add(new Check(p.getFileName().toString(), Status.NOTE, "removed while verifying (a running server replaced it)"));
+      }
       advance(p, progress);
     }
     if (checks.isEmpty()) {
@@ -96,8 +124,54 @@ public final class DiskVerifier {
   }
 
   private void advance(Path p, VerifyReport.Progress progress) throws IOException {
-    done += Files.size(p);
+    done += sizeOf(p);
     progress.advanced(done, total);
+  }
+
+  /** A file's size; 0 for one a running server removed meanwhile (a temporary file, a replaced segment). */
+  private static long sizeOf(Path p) throws IOException {
+    try {
+      return Files.size(p);
+    } catch (NoSuchFileException e) {
+      return 0;
+    }
+  }
+
+  /**
+   * A compressed sealed segment: the header, the block directories, every block and the records
+   * section must pass their checksums and decode. {@code rawToo}: its raw segment is still there (a
+   * compression cut short; the next start keeps one of the two).
+   */
+  private void checkCompressed(long base, Path p, boolean rawToo, Long expected) throws IOException {
+    String name = p.getFileName().toString();
+    List<CompressedSegment.Record> records;
+    long covered;
+    try (FileOps.Handle h = fs.openRead(p)) {
+      CompressedSegment c = CompressedSegment.open(h);
+      covered = c.coveredSize;
+      records = c.readAll(h);
+    } catch (NoSuchFileException e) {
+      checks.add(new Check(name, Status.NOTE, "removed while verifying (a running server replaced it)"));
+      return;
+    } catch (IOException | RuntimeException e) {
+      checks.add(new Check(name, rawToo ? Status.NOTE : Status.DAMAGED, FileSafety.describe(e)
+          + (rawToo ? " (its raw segment is still there and is used instead)" : "")));
+      return;
+    }
+    if (!rawToo) {
+      segmentSizes.put(base, covered);
+    }
+    long samples = records.stream().filter(r -> r.entry().samples() != null)
+        .mapToLong(r -> r.entry().samples().size()).sum();
+    String figures = "compressed: " + records.size() + " records, " + samples + " samples, covering "
+        + covered + " bytes of log";
+    if (expected != null && expected != base) {
+      checks.add(new Check(name, Status.DAMAGED, (expected < base ? "the log has a gap: the previous segment ends at position "
+          + expected : "overlaps the previous segment, which ends at position " + expected) + " (" + figures + ")"));
+    } else {
+      checks.add(new Check(name, rawToo ? Status.NOTE : Status.OK, figures
+          + (rawToo ? "; its raw segment is still there (a compression cut short; the next start keeps one)" : "")));
+    }
   }
 
   private byte[] read(Path p) throws IOException {
@@ -108,7 +182,13 @@ public final class DiskVerifier {
 
   private void checkSegment(long base, Path p, boolean last, Long expected) throws IOException {
     String name = p.getFileName().toString();
-    byte[] data = read(p);
+    byte[] data;
+    try {
+      data = read(p);
+    } catch (NoSuchFileException e) {
+      checks.add(new Check(name, Status.NOTE, "removed while verifying (a running server compressed it)"));
+      return;
+    }
     segmentSizes.put(base, (long) data.length);
     SegmentIndex index = new SegmentIndex();
     long[] counts = new long[3]; // records, unreadable, fillers
@@ -223,7 +303,7 @@ public final class DiskVerifier {
           + " does not match its name"));
       return;
     }
-    if (!segments.isEmpty() && (position > logEnd || position < logStart && snapshots.lastKey() == position)) {
+    if (!(segments.isEmpty() && compressed.isEmpty()) && (position > logEnd || position < logStart && snapshots.lastKey() == position)) {
       checks.add(new Check(name, Status.DAMAGED, "covers the log up to position " + position
           + " but the log holds positions " + logStart + " to " + logEnd));
       return;
@@ -236,6 +316,29 @@ public final class DiskVerifier {
   private void checkOther(Path p) throws IOException {
     String name = p.getFileName().toString();
     if (name.equals("store.lock")) {
+      return;
+    }
+    if (name.equals(AuditFile.FILE)) {
+      byte[] data = read(p);
+      long[] unreadable = {0};
+      long[] records = {0};
+      Frames.Scan scan = Frames.scan(data, 0, (offset, bytes, at, len) -> {
+        try {
+          Json.MAPPER.readValue(bytes, at, len, AuditRecord.class);
+          records[0]++;
+        } catch (IOException | RuntimeException e) {
+          unreadable[0]++;
+        }
+      });
+      if (!scan.damaged().isEmpty() || unreadable[0] > 0) {
+        checks.add(new Check(name, Status.DAMAGED, scan.damaged().size() + " damaged ranges, " + unreadable[0]
+            + " unreadable records, " + records[0] + " audit records readable"));
+      } else if (scan.torn()) {
+        checks.add(new Check(name, Status.NOTE, records[0] + " audit records; torn tail of "
+            + (data.length - scan.end()) + " bytes (an append cut short; the next start cuts it off)"));
+      } else {
+        checks.add(new Check(name, Status.OK, records[0] + " audit records"));
+      }
       return;
     }
     if (name.equals(OutageArchive.FILE)) {
