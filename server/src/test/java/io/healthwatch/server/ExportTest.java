@@ -19,12 +19,10 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.junit5.VertxExtension;
-import java.io.BufferedReader;
+import java.io.BufferedInputStream;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -93,6 +91,20 @@ class ExportTest {
     return all.stream().sorted(SampleQuery.TIME_ORDER).toList();
   }
 
+  /** One CRLF-terminated line of an HTTP/1.1 response, without the CRLF. */
+  private static String headerLine(InputStream in) throws java.io.IOException {
+    StringBuilder b = new StringBuilder();
+    for (int c = in.read(); c != '\n'; c = in.read()) {
+      if (c < 0) {
+        throw new java.io.EOFException("the response ended early after '" + b + "'");
+      }
+      if (c != '\r') {
+        b.append((char) c);
+      }
+    }
+    return b.toString();
+  }
+
   private static List<String> lines(List<Sample> samples) {
     return samples.stream().map(Json::toApiJson).toList();
   }
@@ -157,19 +169,29 @@ class ExportTest {
     List<Sample> expected = storeAndStart(vertx, base, count);
     int pages = count / SampleQuery.MAX_LIMIT + 1;
 
-    HttpClient http = HttpClient.newHttpClient();
-    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + PATH))
-        .header("Authorization", "Bearer " + READ).build();
-    java.net.http.HttpResponse<InputStream> stalled = http.send(request, java.net.http.HttpResponse.BodyHandlers.ofInputStream());
-    assertThat(stalled.statusCode()).isEqualTo(200);
+    // A plain socket with a small receive buffer that reads nothing until told to.
+    try (Socket socket = new Socket()) {
+      socket.setReceiveBufferSize(16 * 1024);
+      socket.connect(new InetSocketAddress("127.0.0.1", server.port()));
+      socket.getOutputStream().write(("GET " + PATH + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + READ
+          + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      socket.getOutputStream().flush();
+      slowClientReads(socket.getInputStream(), expected, count, pages, base);
+    }
+  }
 
+  private void slowClientReads(InputStream raw, List<Sample> expected, int count, int pages, long base) throws Exception {
     // The client reads nothing: the export stops asking the store for pages.
     int seen = -1;
-    for (int i = 0; i < 50 && pageQueries.get() != seen; i++) {
-      seen = pageQueries.get();
+    int stable = 0;
+    for (int i = 0; i < 100 && stable < 4; i++) {
+      int now = pageQueries.get();
+      stable = now == seen ? stable + 1 : 0;
+      seen = now;
       Thread.sleep(300);
     }
     int whileStalled = pageQueries.get();
+    System.out.println("pages read while the client reads nothing: " + whileStalled + " of " + pages);
     assertThat(whileStalled).as("pages read while the client reads nothing").isLessThan(pages / 2);
 
     // Others are served meanwhile, including another export.
@@ -177,14 +199,30 @@ class ExportTest {
     assertThat(bodyLines(server.get(PATH + "?from=" + base + "&to=" + (base + 3), READ))).hasSize(6);
 
     // Once it reads, every line arrives, in order.
+    BufferedInputStream in = new BufferedInputStream(raw, 1 << 16);
+    assertThat(headerLine(in)).isEqualTo("HTTP/1.1 200 OK");
+    List<String> headers = new ArrayList<>();
+    for (String h = headerLine(in); !h.isEmpty(); h = headerLine(in)) {
+      headers.add(h.toLowerCase(java.util.Locale.ROOT));
+    }
+    assertThat(headers).contains("content-type: application/x-ndjson", "transfer-encoding: chunked");
+    java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
     int n = 0;
-    try (BufferedReader in = new BufferedReader(new InputStreamReader(stalled.body(), StandardCharsets.UTF_8))) {
-      String line;
-      while ((line = in.readLine()) != null) {
-        assertThat(line).isEqualTo(Json.toApiJson(expected.get(n)));
-        n++;
+    for (int size = Integer.parseInt(headerLine(in), 16); size > 0; size = Integer.parseInt(headerLine(in), 16)) {
+      body.write(in.readNBytes(size));
+      assertThat(headerLine(in)).isEmpty();
+      String text = body.toString(StandardCharsets.UTF_8);
+      int last = text.lastIndexOf('\n');
+      if (last >= 0) {
+        for (String line : text.substring(0, last).split("\n", -1)) {
+          assertThat(line).isEqualTo(Json.toApiJson(expected.get(n)));
+          n++;
+        }
+        body.reset();
+        body.write(text.substring(last + 1).getBytes(StandardCharsets.UTF_8));
       }
     }
+    assertThat(body.size()).isZero();
     assertThat(n).isEqualTo(count);
   }
 }

@@ -20,13 +20,19 @@ import org.slf4j.LoggerFactory;
  * store page by page (keyset pagination, {@link SampleQuery#next}) and each page is written as NDJSON
  * lines. While one page is being sent the next one is read; it is written, and the one after it
  * asked for, only once the response's write queue has room again (its drain handler). A slow client
- * thus holds at most the write queue ({@link #WRITE_QUEUE_BYTES}), one page waiting and the
- * socket's buffers, however large the window; a client that goes away stops the reading.
+ * thus holds at most Netty's buffer ({@link #WRITE_QUEUE_BYTES}), the page being sent, one page
+ * waiting and the socket's buffers, however large the window; a client that goes away stops the
+ * reading.
  */
 final class SampleExport {
   static final String NDJSON = "application/x-ndjson";
-  /** Bytes the response may hold before the next page waits for the client. */
-  static final int WRITE_QUEUE_BYTES = 1024 * 1024;
+  /** Bytes Netty may hold for the connection before Vert.x queues writes itself. */
+  static final int WRITE_QUEUE_BYTES = 256 * 1024;
+  /**
+   * A page is written in pieces of this size: Vert.x counts its own write queue in messages (full
+   * at 16), so small pieces keep what it holds small and make a stalled client fill it at once.
+   */
+  static final int PIECE_BYTES = 32 * 1024;
   private static final Logger LOG = LoggerFactory.getLogger(SampleExport.class);
   private static final byte[] NEWLINE = {'\n'};
 
@@ -82,8 +88,9 @@ final class SampleExport {
       response.setStatusCode(200).setChunked(true).putHeader(HttpHeaders.CONTENT_TYPE, NDJSON)
           .setWriteQueueMaxSize(WRITE_QUEUE_BYTES);
     }
-    if (!page.isEmpty()) {
-      response.write(lines(page)).onFailure(this::writeFailed);
+    Buffer text = lines(page);
+    for (int at = 0; at < text.length(); at += PIECE_BYTES) {
+      response.write(text.slice(at, Math.min(text.length(), at + PIECE_BYTES))).onFailure(this::writeFailed);
     }
     if (page.size() < q.limit()) {
       response.end().onFailure(this::writeFailed);

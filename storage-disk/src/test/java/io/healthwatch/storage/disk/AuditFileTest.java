@@ -74,15 +74,21 @@ class AuditFileTest {
     }
   }
 
-  @Test
-  @DisplayName("a torn tail is cut at open without a complaint, and appends go on after it")
-  void tornTail(Vertx vertx) {
+  /** A disk whose audit log holds five acknowledged records, the store closed. */
+  private static SimulatedDisk fiveRecords(Vertx vertx) {
     SimulatedDisk disk = new SimulatedDisk();
     HealthStore store = TestSupport.open(vertx, options(disk));
     for (int i = 0; i < 5; i++) {
       await(store.audit(record(i)));
     }
     await(store.close());
+    return disk;
+  }
+
+  @Test
+  @DisplayName("a torn tail is cut at open without a complaint, and appends go on after it")
+  void tornTail(Vertx vertx) {
+    SimulatedDisk disk = fiveRecords(vertx);
     byte[] data = disk.content(FILE);
     byte[] torn = Arrays.copyOf(data, data.length + 13);
     System.arraycopy(data, 0, torn, data.length, 13);
@@ -98,12 +104,7 @@ class AuditFileTest {
   @Test
   @DisplayName("damage in the middle is kept aside and reported; the records after it stay readable")
   void damage(Vertx vertx) {
-    SimulatedDisk disk = new SimulatedDisk();
-    HealthStore store = TestSupport.open(vertx, options(disk));
-    for (int i = 0; i < 5; i++) {
-      await(store.audit(record(i)));
-    }
-    await(store.close());
+    SimulatedDisk disk = fiveRecords(vertx);
     byte[] data = disk.content(FILE);
     data[12] ^= 0x55; // the payload of the first record
     disk.setContent(FILE, data);
