@@ -8,7 +8,6 @@ import io.healthwatch.core.storage.HealthStore;
 import io.healthwatch.core.storage.StoreHealth;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
-import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.FileSystemException;
@@ -16,7 +15,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.DisplayName;
@@ -34,12 +32,15 @@ import org.junit.jupiter.api.io.TempDir;
 class OpenFileRulesTest {
 
   /** The real file system, refusing (and recording) a rename or delete of an open file. */
-  static final class WindowsLikeFiles implements FileOps {
-    final FileOps real = FileOps.nio();
+  static final class WindowsLikeFiles extends ForwardingFileOps {
     final Map<Path, Integer> open = new ConcurrentHashMap<>();
     final List<String> refused = new CopyOnWriteArrayList<>();
     final List<String> deleted = new CopyOnWriteArrayList<>();
     volatile IOException writeFault;
+
+    WindowsLikeFiles() {
+      super(FileOps.nio());
+    }
 
     private void checkClosed(String what, Path... paths) throws FileSystemException {
       for (Path p : paths) {
@@ -51,38 +52,19 @@ class OpenFileRulesTest {
       }
     }
 
-    private Handle tracked(Path file, Handle h) {
+    @Override
+    protected Handle handle(Path file, Handle opened) {
       Path key = file.toAbsolutePath().normalize();
       open.merge(key, 1, Integer::sum);
-      return new Handle() {
+      return new ForwardingHandle(opened) {
         private boolean closed;
-
-        @Override
-        public int read(ByteBuffer dst, long position) throws IOException {
-          return h.read(dst, position);
-        }
 
         @Override
         public void write(ByteBuffer src, long position) throws IOException {
           if (writeFault != null) {
             throw writeFault;
           }
-          h.write(src, position);
-        }
-
-        @Override
-        public long size() throws IOException {
-          return h.size();
-        }
-
-        @Override
-        public void truncate(long size) throws IOException {
-          h.truncate(size);
-        }
-
-        @Override
-        public void force() throws IOException {
-          h.force();
+          super.write(src, position);
         }
 
         @Override
@@ -91,59 +73,24 @@ class OpenFileRulesTest {
             closed = true;
             open.merge(key, -1, Integer::sum);
           }
-          h.close();
+          super.close();
         }
       };
     }
 
     @Override
-    public Handle open(Path file, boolean create) throws IOException {
-      return tracked(file, real.open(file, create));
-    }
-
-    @Override
-    public Handle openRead(Path file) throws IOException {
-      return tracked(file, real.openRead(file));
-    }
-
-    @Override
     public void move(Path source, Path target) throws IOException {
       checkClosed("rename", source, target);
-      real.move(source, target);
-    }
-
-    @Override
-    public void fsyncDirectory(Path dir) throws IOException {
-      real.fsyncDirectory(dir);
+      super.move(source, target);
     }
 
     @Override
     public void delete(Path file) throws IOException {
       checkClosed("delete", file);
-      if (real.exists(file)) {
+      if (exists(file)) {
         deleted.add(file.getFileName().toString());
       }
-      real.delete(file);
-    }
-
-    @Override
-    public List<Path> list(Path dir) throws IOException {
-      return real.list(dir);
-    }
-
-    @Override
-    public boolean exists(Path file) {
-      return real.exists(file);
-    }
-
-    @Override
-    public void createDirectories(Path dir) throws IOException {
-      real.createDirectories(dir);
-    }
-
-    @Override
-    public Optional<Closeable> tryLock(Path lockFile) throws IOException {
-      return real.tryLock(lockFile);
+      super.delete(file);
     }
   }
 
