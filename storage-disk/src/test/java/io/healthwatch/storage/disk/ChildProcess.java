@@ -33,7 +33,7 @@ public final class ChildProcess {
     Path dir = Path.of(args[1]);
     HealthStore store;
     try {
-      store = DiskStore.open(vertx, TestSupport.options(dir)).toCompletionStage().toCompletableFuture().get();
+      store = DiskStore.open(vertx, options(dir)).toCompletionStage().toCompletableFuture().get();
     } catch (Exception e) {
       out.println("FAILED " + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
       System.exit(3);
@@ -56,6 +56,11 @@ public final class ChildProcess {
         inflight.release();
       });
     }
+  }
+
+  /** Small segments and snapshot intervals, so a child also rolls, checkpoints and compresses segments. */
+  static DiskStoreOptions options(Path dir) {
+    return TestSupport.options(dir).setSegmentBytes(64 * 1024).setSnapshotIntervalBytes(32 * 1024);
   }
 
   /** A running child JVM whose output lines are handed to a consumer. */

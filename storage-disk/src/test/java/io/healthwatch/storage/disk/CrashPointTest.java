@@ -84,14 +84,14 @@ class CrashPointTest {
       return disk.mutations();
     }
     DiskStore store = (DiskStore) opening.result();
-    for (int b = 0; b < 3 * BATCHES; b++) {
+    for (int b = 0; b < 2 * BATCHES; b++) {
       int id = b;
       ledger.unknown.add(id);
       if (!done(store.ingest(PowerLossTest.batch(id)).onSuccess(r -> ledger.acked.add(id)), disk)) {
         store.close();
         return disk.mutations();
       }
-      if (b % 8 == 7 && !done(store.compactNow(), disk)) {
+      if (b % 6 == 5 && !done(store.compactNow(), disk)) {
         store.close();
         return disk.mutations();
       }

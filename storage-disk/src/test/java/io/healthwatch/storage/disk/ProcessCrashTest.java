@@ -53,7 +53,7 @@ class ProcessCrashTest {
       Thread.sleep(rnd.nextInt(400));
       ChildProcess.kill(child);
 
-      HealthStore store = TestSupport.open(vertx, TestSupport.options(dir));
+      HealthStore store = TestSupport.open(vertx, ChildProcess.options(dir));
       // Acknowledgements still in the child's buffers are lost with it: look up the newest batch stored.
       int last = acked.stream().mapToInt(Integer::intValue).max().orElseThrow();
       for (int c = 0; c < 3; c++) {
@@ -85,6 +85,10 @@ class ProcessCrashTest {
         assertThat(files.map(f -> f.getFileName().toString())).noneMatch(n -> n.contains(".tmp-") || n.contains(".corrupt-"));
       }
       first = last + 1;
+    }
+    try (Stream<Path> files = Files.list(dir)) {
+      assertThat(files.map(f -> f.getFileName().toString())).as("children compressed sealed segments")
+          .anyMatch(n -> n.endsWith(".cseg"));
     }
   }
 }

@@ -111,7 +111,7 @@ final class CompressedSegment {
     header.varint(coveredSize);
     header.varint(markOffsets.size());
     markOffsets.forEach(header::varint);
-    header.varint(0);
+    header.varint(0); // the records section opens the body
     header.varint(recordsSection.length);
     header.int32(crc(recordsSection, 0, recordsSection.length));
     header.varint(samples.size());
