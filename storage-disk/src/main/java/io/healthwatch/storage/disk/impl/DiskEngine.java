@@ -788,6 +788,10 @@ public final class DiskEngine {
       return;
     }
     TreeSet<Sample> set = cache.computeIfAbsent(s.channelId(), c -> new TreeSet<>(TIME_ORDER));
+    if (!set.isEmpty() && set.first().channelId() != s.channelId()) {
+      // Every parsed sample brings its own copy of the channel id; the cache keeps one per channel.
+      s = new Sample(set.first().channelId(), s.timestamp(), s.success(), s.latencyMs(), s.reason(), s.note(), s.probeId());
+    }
     if (set.add(s)) {
       cachedSamples++;
     }
