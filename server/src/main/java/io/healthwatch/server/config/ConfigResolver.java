@@ -78,6 +78,9 @@ public final class ConfigResolver {
     c.outageThreshold(integer(Setting.OUTAGE_THRESHOLD, 1, 1_000_000));
     c.retentionDays(integer(Setting.RETENTION_DAYS, 1, 36_500));
     c.clusterMembers(cluster(c.storage()));
+    String clusterHost = value(Setting.CLUSTER_HOST);
+    c.clusterHost(blank(clusterHost) ? null : clusterHost.strip());
+    c.clusterPort(integer(Setting.CLUSTER_PORT, 1, 65_535));
     c.maxBodyBytes(integer(Setting.MAX_BODY_BYTES, 1_024, 1 << 30));
     checkOpenOnlyOnLoopback(c);
     String logFormat = env.get(LOG_FORMAT_ENV);
@@ -203,8 +206,8 @@ public final class ConfigResolver {
       }
       members.add(member);
     }
-    if (backend == Backend.DISK) {
-      throw bad(Setting.CLUSTER, "the disk backend is single-node; use --storage mysql to run a cluster");
+    if (backend != Backend.MYSQL) {
+      throw bad(Setting.CLUSTER, "the " + backend.wireName() + " backend is single-node; use --storage mysql to run a cluster");
     }
     return members;
   }

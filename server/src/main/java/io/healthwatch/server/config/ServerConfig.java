@@ -52,6 +52,8 @@ public class ServerConfig {
   private int outageThreshold = StoreOptions.DEFAULT_OUTAGE_THRESHOLD;
   private int retentionDays = StoreOptions.DEFAULT_RETENTION_DAYS;
   private List<String> clusterMembers = List.of();
+  private String clusterHost;
+  private int clusterPort = Integer.parseInt(Setting.CLUSTER_PORT.defaultValue());
   private int maxBodyBytes = Limits.DEFAULT_MAX_BODY_BYTES;
   private int maxBatchSamples = Limits.MAX_BATCH_SAMPLES;
   private int maxCustomValueBytes = Limits.MAX_CUSTOM_VALUE_BYTES;
@@ -83,6 +85,10 @@ public class ServerConfig {
     lines.add("outageThreshold = " + outageThreshold);
     lines.add("retentionDays = " + retentionDays);
     lines.add("cluster = " + (clusterMembers.isEmpty() ? "off" : String.join(",", clusterMembers)));
+    if (!clusterMembers.isEmpty()) {
+      lines.add("clusterHost = " + (clusterHost == null ? "(chosen by Hazelcast)" : clusterHost));
+      lines.add("clusterPort = " + clusterPort);
+    }
     lines.add("maxBodyBytes = " + maxBodyBytes);
     lines.add("eventLoops = " + eventLoops);
     return lines;
@@ -197,6 +203,26 @@ public class ServerConfig {
 
   public ServerConfig clusterMembers(List<String> clusterMembers) {
     this.clusterMembers = List.copyOf(clusterMembers);
+    return this;
+  }
+
+  /** The address this server binds and announces for the cluster, or null to let Hazelcast pick one. */
+  public String clusterHost() {
+    return clusterHost;
+  }
+
+  public ServerConfig clusterHost(String clusterHost) {
+    this.clusterHost = clusterHost;
+    return this;
+  }
+
+  /** This server's Hazelcast member port. */
+  public int clusterPort() {
+    return clusterPort;
+  }
+
+  public ServerConfig clusterPort(int clusterPort) {
+    this.clusterPort = clusterPort;
     return this;
   }
 

@@ -18,6 +18,8 @@ public enum Setting {
   RETENTION_DAYS("retentionDays", "--retention-days", "HEALTHWATCH_RETENTION_DAYS",
       String.valueOf(io.healthwatch.core.storage.StoreOptions.DEFAULT_RETENTION_DAYS)),
   CLUSTER("cluster", "--cluster", "HEALTHWATCH_CLUSTER_MEMBERS", null),
+  CLUSTER_HOST("clusterHost", "--cluster-host", "HEALTHWATCH_CLUSTER_HOST", null),
+  CLUSTER_PORT("clusterPort", "--cluster-port", "HEALTHWATCH_CLUSTER_PORT", "5701"),
   MAX_BODY_BYTES("maxBodyBytes", "--max-body-bytes", "HEALTHWATCH_MAX_BODY_BYTES",
       String.valueOf(io.healthwatch.core.Limits.DEFAULT_MAX_BODY_BYTES));
 
