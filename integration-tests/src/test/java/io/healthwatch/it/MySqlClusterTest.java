@@ -25,14 +25,14 @@ import org.junit.jupiter.api.Test;
  * once and in order per channel; a server killed with SIGKILL loses no acknowledged sample, and the
  * others keep delivering everything to their dashboards.
  *
- * <p>{@code -Dhealthwatch.e2e.cluster.batches=N} sets the batches each probe sends per phase (40;
+ * <p>{@code -Dhealthwatch.e2e.cluster.batches=N} sets the batches each probe sends per phase (25;
  * {@code -Pstress}: 400).
  */
 @DisplayName("A cluster of packaged servers on one MySQL database")
 class MySqlClusterTest extends BackendTest {
   private static final int THRESHOLD = 3;
   private static final int SERVERS = 3;
-  private static final int BATCHES = Integer.getInteger("healthwatch.e2e.cluster.batches", 40);
+  private static final int BATCHES = Integer.getInteger("healthwatch.e2e.cluster.batches", 25);
   /** A clustered start loads Hazelcast too: more patience than for a single server on a busy machine. */
   private static final Duration START_TIMEOUT = Duration.ofSeconds(180);
 
@@ -52,6 +52,8 @@ class MySqlClusterTest extends BackendTest {
           .args("--cluster", members, "--cluster-host", "127.0.0.1", "--cluster-port", String.valueOf(clusterPorts.get(i)),
               "--outage-threshold", String.valueOf(THRESHOLD))
           .startTimeout(START_TIMEOUT)
+          // three JVMs on a small machine: the quick compiler and one GC thread start them sooner
+          .jvmArgs("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")
           .start()));
     }
     List<Dashboard> dashboards = new ArrayList<>();

@@ -44,7 +44,6 @@ public final class HealthWatchServer {
   private final List<String> deployments = new ArrayList<>();
   private Vertx vertx;
   private HealthStore store;
-  private MessageConsumer<String> relay;
   private ServerMetrics metrics;
   private int port;
   private Future<Void> stopping;
@@ -107,7 +106,7 @@ public final class HealthWatchServer {
       }
       String origin = UUID.randomUUID().toString();
       LiveEvents.bridge(store, vertx.eventBus(), origin);
-      relay = LiveEvents.relay(vertx.eventBus(), origin);
+      MessageConsumer<String> relay = LiveEvents.relay(vertx.eventBus(), origin);
       return relay.completion();
     }).compose(relaying -> {
       HealthApi api = new HealthApi(store, config, metrics);

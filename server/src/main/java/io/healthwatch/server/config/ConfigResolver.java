@@ -31,6 +31,8 @@ public final class ConfigResolver {
   public static final String CONFIG_ENV = "HEALTHWATCH_CONFIG";
   /** Read by logback.xml; checked here so that a typo does not silence every log line. */
   public static final String LOG_FORMAT_ENV = "HEALTHWATCH_LOG_FORMAT";
+  /** Read by logback.xml: the root log level. */
+  public static final String LOG_LEVEL_ENV = "HEALTHWATCH_LOG_LEVEL";
 
   private final Map<Setting, String> flags;
   private final Map<String, String> env;
@@ -40,6 +42,16 @@ public final class ConfigResolver {
   private ConfigResolver(Map<Setting, String> flags, Map<String, String> env) {
     this.flags = flags;
     this.env = env;
+  }
+
+  /** Every environment variable the server reads: each setting's, the password's, the config file's and logging's. */
+  public static List<String> environmentVariables() {
+    List<String> names = new ArrayList<>();
+    for (Setting s : Setting.values()) {
+      names.add(s.env());
+    }
+    names.addAll(List.of(PASSWORD_ENV, PASSWORD_FILE_ENV, CONFIG_ENV, LOG_FORMAT_ENV, LOG_LEVEL_ENV));
+    return names;
   }
 
   /**
