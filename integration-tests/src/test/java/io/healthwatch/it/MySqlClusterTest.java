@@ -147,6 +147,9 @@ class MySqlClusterTest extends BackendTest {
       }
     }
     assertThat(dashboards.get(victim).live().isClosed()).as("the dashboard of the killed server lost its connection").isTrue();
+    for (ServerProcess s : servers.subList(0, victim)) {
+      assertThat(s.stop()).as("exit code of a cluster member after SIGTERM (it leaves the cluster)").isZero();
+    }
   }
 
   private Dashboard dashboard(ServerProcess server, String name) {
