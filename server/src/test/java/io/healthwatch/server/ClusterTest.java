@@ -1,5 +1,6 @@
 package io.healthwatch.server;
 
+import static io.healthwatch.server.TestServer.ADMIN;
 import static io.healthwatch.server.TestServer.READ;
 import static io.healthwatch.server.TestServer.now;
 import static io.healthwatch.server.TestServer.sample;
@@ -77,6 +78,14 @@ class ClusterTest {
       Map<String, List<Long>> expected = Map.of("via-a", timestamps, "via-b", timestamps);
       assertThat(awaitSamples(atA, 40)).as("samples seen at server A").isEqualTo(expected);
       assertThat(awaitSamples(atB, 40)).as("samples seen at server B").isEqualTo(expected);
+
+      // a watch started at A is announced at B too, once
+      assertThat(a.postJson("/api/v1/watches", ADMIN, new JsonObject().put("durationMs", 60_000)).statusCode()).isEqualTo(201);
+      for (LiveClient live : List.of(atA, atB)) {
+        JsonObject watch = live.awaitType("watch").getJsonObject("watch");
+        assertThat(watch.getLong("endsAt") - watch.getLong("startedAt")).isEqualTo(60_000L);
+        assertThat(live.collect(500)).as("nothing more after the watch event").isEmpty();
+      }
     }
   }
 
