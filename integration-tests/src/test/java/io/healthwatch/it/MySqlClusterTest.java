@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Three packaged servers on loopback, one MySQL database, one cluster ({@code --cluster}): probes
  * spread over the servers, a dashboard on each. Every dashboard sees every event of every server
- * once and in order per channel; a server killed with SIGKILL loses no acknowledged sample, and the
- * others keep delivering everything to their dashboards.
+ * once and in order per channel; a server killed with SIGKILL loses no acknowledged sample, the
+ * others keep delivering everything to their dashboards, and the server restarted rejoins.
  *
  * <p>{@code -Dhealthwatch.e2e.cluster.batches=N} sets the batches each probe sends per phase (25;
  * {@code -Pstress}: 400).
@@ -41,7 +41,7 @@ class MySqlClusterTest extends BackendTest {
   }
 
   @Test
-  @DisplayName("dashboards on every server see the samples ingested at every server once; a server killed loses nothing acknowledged and the others keep delivering")
+  @DisplayName("dashboards on every server see the samples ingested at every server once; a server killed loses nothing acknowledged, the others keep delivering, and it rejoins when restarted")
   void liveEventsAcrossTheCluster() throws Exception {
     Backend.Storage storage = freshStorage("cluster");
     List<Integer> clusterPorts = IntStream.range(0, SERVERS).mapToObj(i -> ServerProcess.freePort()).toList();
@@ -60,7 +60,7 @@ class MySqlClusterTest extends BackendTest {
     for (int i = 0; i < SERVERS; i++) {
       dashboards.add(dashboard(servers.get(i), "at-node" + i));
     }
-    awaitClusterFormed(servers, dashboards);
+    awaitClusterFormed(servers, dashboards, "start");
 
     long start = System.currentTimeMillis() - Duration.ofHours(2).toMillis();
     List<Probe> probes = new ArrayList<>();
@@ -121,16 +121,30 @@ class MySqlClusterTest extends BackendTest {
     runAll(orphans, p -> p.run(new AtomicBoolean(), BATCHES));
     probes.forEach(Probe::disconnect);
     probes.forEach(p -> p.verifyStored(api));
-    Expected after = Expected.derive(THRESHOLD, probes);
-    after.assertServerAgrees(api);
+    Expected atRestart = Expected.derive(THRESHOLD, probes);
+
+    // the killed server comes back on the same ports and rejoins; one of its probes goes back to it
+    ServerProcess restarted = servers.get(victim).restart();
+    Dashboard rejoined = dashboard(restarted, "at-node" + victim + "-restarted");
+    List<Dashboard> current = new ArrayList<>(dashboards.subList(0, victim));
+    current.add(rejoined);
+    awaitClusterFormed(servers, current, "rejoin");
+    for (Probe p : probes) {
+      p.connect(servers.get(p == orphans.get(0) ? victim : orphans.contains(p) ? 1 : serverOf.get(p)), vertx);
+    }
+    runAll(probes, p -> p.run(new AtomicBoolean(), Math.max(1, BATCHES / 5)));
+    probes.forEach(Probe::disconnect);
+    probes.forEach(p -> p.verifyStored(api));
+    Expected end = Expected.derive(THRESHOLD, probes);
+    end.assertServerAgrees(api);
 
     List<String> orphanChannels = orphans.stream().flatMap(p -> p.channels().stream()).toList();
     for (Dashboard d : dashboards.subList(0, victim)) {
-      Map<String, List<JsonNode>> seen = d.awaitEvents(channels, after);
+      Map<String, List<JsonNode>> seen = d.awaitEvents(channels, end);
       assertThat(d.live().received()).as("%s was never told it missed events", d.name())
           .noneMatch(f -> "dropped".equals(f.path("type").asText()));
       for (String c : channels) {
-        List<JsonNode> expected = after.events(c);
+        List<JsonNode> expected = end.events(c);
         if (!orphanChannels.contains(c)) {
           assertThat(seen.get(c)).as("events of %s at %s", c, d.name()).containsExactlyElementsOf(expected);
           continue;
@@ -147,7 +161,13 @@ class MySqlClusterTest extends BackendTest {
       }
     }
     assertThat(dashboards.get(victim).live().isClosed()).as("the dashboard of the killed server lost its connection").isTrue();
-    for (ServerProcess s : servers.subList(0, victim)) {
+    Map<String, List<JsonNode>> seenAfterRejoin = rejoined.awaitEvents(channels, end);
+    for (String c : channels) {
+      List<JsonNode> expected = end.events(c);
+      assertThat(seenAfterRejoin.getOrDefault(c, List.of())).as("events of %s at the restarted server's dashboard", c)
+          .containsExactlyElementsOf(expected.subList(atRestart.events(c).size(), expected.size()));
+    }
+    for (ServerProcess s : servers) {
       assertThat(s.stop()).as("exit code of a cluster member after SIGTERM (it leaves the cluster)").isZero();
     }
   }
@@ -163,17 +183,17 @@ class MySqlClusterTest extends BackendTest {
    * every server knows every other's relay. Samples go to channels of their own ({@code warm-*}),
    * which the checks leave out.
    */
-  private static void awaitClusterFormed(List<ServerProcess> servers, List<Dashboard> dashboards) {
+  private static void awaitClusterFormed(List<ServerProcess> servers, List<Dashboard> dashboards, String round) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     long timestamp = System.currentTimeMillis() - Duration.ofHours(3).toMillis();
     while (true) {
       timestamp++;
       for (int i = 0; i < servers.size(); i++) {
-        new HttpApi(servers.get(i)).ingest(HttpApi.sample("warm-" + i, timestamp, true, 1, null));
+        new HttpApi(servers.get(i)).ingest(HttpApi.sample("warm-" + round + "-" + i, timestamp, true, 1, null));
       }
       ServerProcess.pause(200);
       boolean formed = dashboards.stream().allMatch(d -> IntStream.range(0, servers.size())
-          .allMatch(i -> d.eventsByChannel().containsKey("warm-" + i)));
+          .allMatch(i -> d.eventsByChannel().containsKey("warm-" + round + "-" + i)));
       if (formed) {
         return;
       }
