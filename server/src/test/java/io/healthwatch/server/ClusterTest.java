@@ -7,6 +7,7 @@ import static io.healthwatch.server.TestServer.sample;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.healthwatch.server.config.ServerConfig;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -86,6 +87,17 @@ class ClusterTest {
         assertThat(watch.getLong("endsAt") - watch.getLong("startedAt")).isEqualTo(60_000L);
         assertThat(live.collect(500)).as("nothing more after the watch event").isEmpty();
       }
+    }
+  }
+
+  @Test
+  @DisplayName("a cluster port in use fails the start with a message naming the members and the port")
+  void clusterPortInUse() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      int port = taken.getLocalPort();
+      Throwable failure = TestServer.await(HealthWatchServer.start(member(port, List.of("127.0.0.1:" + port)))
+          .transform(ar -> Future.succeededFuture(ar.cause())));
+      assertThat(failure).isNotNull().hasMessageStartingWith("cannot join the cluster 127.0.0.1:" + port + " on port " + port + ": ");
     }
   }
 
