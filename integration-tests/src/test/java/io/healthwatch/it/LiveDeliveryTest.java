@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
@@ -30,14 +29,10 @@ import org.junit.jupiter.api.Test;
  */
 abstract class LiveDeliveryTest extends BackendTest {
   private static final int THRESHOLD = 3;
-  private static final Set<String> EVENT_TYPES = Set.of("sample", "state", "outage");
 
   protected LiveDeliveryTest(Backend backend) {
     super(backend);
   }
-
-  /** A dashboard: its connection and which channels it must see. */
-  private record Dashboard(String name, LiveConnection live, Predicate<String> watches) {}
 
   @Test
   @DisplayName("dashboards receive every sample, state change and outage of their channels once and in order, as the HTTP API tells it afterwards")
@@ -75,7 +70,7 @@ abstract class LiveDeliveryTest extends BackendTest {
     List<String> channels = probes.stream().flatMap(p -> p.channels().stream()).sorted().toList();
     HttpApi api = new HttpApi(server);
     for (Dashboard d : dashboards) {
-      Map<String, List<JsonNode>> seen = awaitEvents(d, channels, expected);
+      Map<String, List<JsonNode>> seen = d.awaitEvents(channels, expected);
       assertThat(d.live().received()).as("dashboard %s was never told it missed events", d.name())
           .noneMatch(f -> "dropped".equals(f.path("type").asText()));
       for (String c : channels) {
@@ -126,7 +121,7 @@ abstract class LiveDeliveryTest extends BackendTest {
     Expected expected = Expected.derive(THRESHOLD, probes);
     List<String> channels = probes.stream().flatMap(p -> p.channels().stream()).sorted().toList();
     for (Dashboard d : staying) {
-      Map<String, List<JsonNode>> seen = awaitEvents(d, channels, expected);
+      Map<String, List<JsonNode>> seen = d.awaitEvents(channels, expected);
       for (String c : channels) {
         assertThat(seen.get(c)).as("events of %s at dashboard %s", c, d.name()).containsExactlyElementsOf(expected.events(c));
       }
@@ -134,10 +129,9 @@ abstract class LiveDeliveryTest extends BackendTest {
   }
 
   private Dashboard dashboard(ServerProcess server, String name, String channels, Predicate<String> watches) {
-    LiveConnection live = closeAfterEach(LiveConnection.open(vertx, server, null));
-    JsonNode answer = live.request("s-" + name, "{\"type\":\"subscribe\",\"id\":\"s-" + name + "\",\"channels\":" + channels + "}");
-    assertThat(answer.path("type").asText()).as("answer to subscribe: %s", answer).isEqualTo("subscribed");
-    return new Dashboard(name, live, watches);
+    Dashboard d = Dashboard.open(vertx, server, name, channels, watches);
+    closeAfterEach(d.live());
+    return d;
   }
 
   /** Subscribed to everything, then unsubscribed from one channel. */
@@ -146,34 +140,6 @@ abstract class LiveDeliveryTest extends BackendTest {
     JsonNode answer = d.live().request("u", "{\"type\":\"unsubscribe\",\"id\":\"u\",\"channels\":[\"" + excluded + "\"]}");
     assertThat(answer.path("type").asText()).as("answer to unsubscribe: %s", answer).isEqualTo("unsubscribed");
     return d;
-  }
-
-  /** The dashboard's event frames by channel, once it has as many as expected (or after 30 s). */
-  private static Map<String, List<JsonNode>> awaitEvents(Dashboard d, List<String> channels, Expected expected) {
-    long wanted = channels.stream().filter(d.watches()).mapToLong(c -> expected.events(c).size()).sum();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (true) {
-      Map<String, List<JsonNode>> seen = eventsByChannel(d.live().received());
-      long count = seen.values().stream().mapToLong(List::size).sum();
-      if (count >= wanted || System.nanoTime() > deadline) {
-        // a little longer, so that an event delivered twice would show
-        ServerProcess.pause(200);
-        return eventsByChannel(d.live().received());
-      }
-      ServerProcess.pause(50);
-    }
-  }
-
-  private static Map<String, List<JsonNode>> eventsByChannel(List<JsonNode> frames) {
-    Map<String, List<JsonNode>> byChannel = new TreeMap<>();
-    for (JsonNode f : frames) {
-      String type = f.path("type").asText();
-      if (EVENT_TYPES.contains(type)) {
-        JsonNode body = f.path(type.equals("state") ? "channel" : type);
-        byChannel.computeIfAbsent(body.path("channelId").asText(), k -> new ArrayList<>()).add(f);
-      }
-    }
-    return byChannel;
   }
 
   /** What a dashboard saw of a channel is what the HTTP API answers about it now. */

@@ -37,20 +37,24 @@ public final class ServerProcess implements AutoCloseable {
 
   private static final AtomicInteger COUNTER = new AtomicInteger();
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+  /** Where the server reads its settings from the environment; only the test's own reach it. */
+  private static final String SETTINGS_PREFIX = "HEALTHWATCH_";
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(15);
 
   private final List<String> command;
   private final Map<String, String> env;
   private final int port;
   private final Path log;
+  private final Duration startTimeout;
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
   private Process process;
 
-  private ServerProcess(List<String> command, Map<String, String> env, int port, Path log) {
+  private ServerProcess(List<String> command, Map<String, String> env, int port, Path log, Duration startTimeout) {
     this.command = command;
     this.env = env;
     this.port = port;
     this.log = log;
+    this.startTimeout = startTimeout;
   }
 
   public static Builder builder() {
@@ -146,6 +150,7 @@ public final class ServerProcess implements AutoCloseable {
       ProcessBuilder pb = new ProcessBuilder(command)
           .redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+      pb.environment().keySet().removeIf(k -> k.startsWith(SETTINGS_PREFIX));
       pb.environment().putAll(env);
       process = pb.start();
     } catch (IOException e) {
@@ -156,7 +161,7 @@ public final class ServerProcess implements AutoCloseable {
   }
 
   private void awaitLive() {
-    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+    long deadline = System.nanoTime() + startTimeout.toNanos();
     HttpRequest request = HttpRequest.newBuilder(uri("/health/live")).timeout(Duration.ofSeconds(2)).build();
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
@@ -178,7 +183,7 @@ public final class ServerProcess implements AutoCloseable {
       pause(25);
     }
     kill();
-    throw new IllegalStateException("The server did not answer /health/live within " + START_TIMEOUT
+    throw new IllegalStateException("The server did not answer /health/live within " + startTimeout
         + "; its output:\n" + logTail());
   }
 
@@ -250,6 +255,8 @@ public final class ServerProcess implements AutoCloseable {
     private final Map<String, String> env = new LinkedHashMap<>();
     private final List<String> jvmArgs = new ArrayList<>(List.of("-Xmx256m"));
     private int port;
+    private boolean portByEnvironment;
+    private Duration startTimeout = START_TIMEOUT;
     private String name = "server";
 
     /** Arguments after {@code serve}; {@code --port} is added unless given here. */
@@ -273,6 +280,18 @@ public final class ServerProcess implements AutoCloseable {
       return this;
     }
 
+    /** Gives the port as {@code HEALTHWATCH_PORT} instead of {@code --port}, as a container does. */
+    public Builder portByEnvironment() {
+      portByEnvironment = true;
+      return this;
+    }
+
+    /** How long a start may take until {@code /health/live} answers (60 s unless given). */
+    public Builder startTimeout(Duration value) {
+      startTimeout = value;
+      return this;
+    }
+
     /** Names the log file {@code target/server-logs/<name>-<n>.log}. */
     public Builder name(String value) {
       name = value;
@@ -289,13 +308,15 @@ public final class ServerProcess implements AutoCloseable {
       command.add(jar().toString());
       command.add("serve");
       command.addAll(args);
-      if (given < 0) {
+      if (portByEnvironment) {
+        env.put("HEALTHWATCH_PORT", Integer.toString(chosen));
+      } else if (given < 0) {
         command.add("--port");
         command.add(Integer.toString(chosen));
       }
       Path log = targetDir().resolve("server-logs")
           .resolve(name + "-" + COUNTER.incrementAndGet() + ".log");
-      return new ServerProcess(List.copyOf(command), Map.copyOf(env), chosen, log).launch();
+      return new ServerProcess(List.copyOf(command), Map.copyOf(env), chosen, log, startTimeout).launch();
     }
   }
 }

@@ -4,9 +4,9 @@ import io.healthwatch.core.model.AuditRecord;
 import io.healthwatch.core.storage.HealthStore;
 import io.healthwatch.server.api.AuditTrail;
 import io.healthwatch.server.api.HealthApi;
+import io.healthwatch.server.cluster.Clustering;
 import io.healthwatch.server.config.ConfigException;
 import io.healthwatch.server.config.ServerConfig;
-import io.healthwatch.server.config.Setting;
 import io.healthwatch.server.http.ApiVerticle;
 import io.healthwatch.server.metrics.ServerMetrics;
 import io.healthwatch.server.ws.LiveEvents;
@@ -16,7 +16,9 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
@@ -78,23 +80,38 @@ public final class HealthWatchServer {
   }
 
   private Future<HealthWatchServer> startAll(BiFunction<Vertx, ServerConfig, Future<HealthStore>> opener) {
-    if (!config.clusterMembers().isEmpty()) {
-      // LEAD: build a clustered Vert.x (Hazelcast, explicit members) here once clustering lands.
-      return Future.failedFuture(ConfigException.of(Setting.CLUSTER, null, "clustering is not available in this build"));
-    }
     int loops = Math.max(1, config.eventLoops());
-    vertx = Vertx.builder()
-        .with(new VertxOptions().setEventLoopPoolSize(loops).setMetricsOptions(new MicrometerMetricsOptions()
-            .setEnabled(true)
-            .setJvmMetricsEnabled(true)
-            .setRegistryName("healthwatch-" + UUID.randomUUID())
-            .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))))
-        .withMetrics(new MicrometerMetricsFactory(registry))
-        .build();
+    boolean clustered = !config.clusterMembers().isEmpty();
+    VertxOptions options = new VertxOptions().setEventLoopPoolSize(loops).setMetricsOptions(new MicrometerMetricsOptions()
+        .setEnabled(true)
+        .setJvmMetricsEnabled(true)
+        .setRegistryName("healthwatch-" + UUID.randomUUID())
+        .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
+    VertxBuilder builder = Vertx.builder().withMetrics(new MicrometerMetricsFactory(registry));
+    // composed on a succeeded future, so that a setting the cluster cannot use fails the start, not the caller
+    Future<Vertx> built = !clustered ? Future.succeededFuture(builder.with(options).build())
+        : Future.<Void>succeededFuture().compose(x -> builder
+            .with(options.setEventBusOptions(Clustering.eventBus(config)))
+            .withClusterManager(Clustering.clusterManager(config))
+            .buildClustered()
+            .recover(e -> Future.failedFuture(e instanceof ConfigException ? e : new IllegalStateException(
+                "cannot join the cluster " + String.join(",", config.clusterMembers()) + " on port "
+                    + config.clusterPort() + ": " + e.getMessage(), e))));
     metrics = new ServerMetrics(registry, config.storageStats());
-    return opener.apply(vertx, config).compose(opened -> {
+    return built.compose(v -> {
+      vertx = v;
+      return opener.apply(vertx, config);
+    }).compose(opened -> {
       store = opened;
-      LiveEvents.bridge(store, vertx.eventBus());
+      if (!clustered) {
+        LiveEvents.bridge(store, vertx.eventBus());
+        return Future.succeededFuture();
+      }
+      String origin = UUID.randomUUID().toString();
+      LiveEvents.bridge(store, vertx.eventBus(), origin);
+      MessageConsumer<String> relay = LiveEvents.relay(vertx.eventBus(), origin);
+      return relay.completion();
+    }).compose(relaying -> {
       HealthApi api = new HealthApi(store, config, metrics);
       // Port 0 asks for any free port; -1 makes Vert.x pick one free port shared by every instance.
       int listenPort = config.port() == 0 ? -1 : config.port();
@@ -110,7 +127,8 @@ public final class HealthWatchServer {
     }).map(id -> {
       scheduleRetention();
       watchStorage();
-      LOG.info("listening on http://{}:{} with {} event loop(s), storage {}", config.host(), port, loops, config.storage().wireName());
+      LOG.info("listening on http://{}:{} with {} event loop(s), storage {}{}", config.host(), port, loops,
+          config.storage().wireName(), clustered ? ", cluster member on port " + config.clusterPort() : "");
       return this;
     });
   }

@@ -89,6 +89,20 @@ class ProcessTest {
   }
 
   @Test
+  @DisplayName("--cluster with the disk or memory backend stops the process with one line on stderr and exit code 2")
+  void clusterNeedsMySql() throws Exception {
+    for (String backend : List.of("disk", "memory")) {
+      Process p = launch(Map.of("HEALTHWATCH_CLUSTER_MEMBERS", "127.0.0.1:5701", "HEALTHWATCH_DATA_DIR", dir.resolve("data").toString()),
+          "serve", "--storage", backend);
+      List<String> err = lines(p.getErrorStream(), new ArrayList<>()).get(30, TimeUnit.SECONDS);
+      assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(p.exitValue()).isEqualTo(2);
+      assertThat(err).containsExactly("healthwatch: bad setting --cluster (HEALTHWATCH_CLUSTER_MEMBERS) from HEALTHWATCH_CLUSTER_MEMBERS: the "
+          + backend + " backend is single-node; use --storage mysql to run a cluster");
+    }
+  }
+
+  @Test
   @DisplayName("a second server on the same data directory exits within 5 s naming it; after kill -9 of the first the directory is free")
   void dataDirectoryInUse() throws Exception {
     Path data = dir.resolve("data");

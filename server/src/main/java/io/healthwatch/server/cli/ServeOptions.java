@@ -47,6 +47,12 @@ public class ServeOptions {
   @Option(names = "--cluster", paramLabel = "MEMBERS", description = "cluster members host:port,... (HEALTHWATCH_CLUSTER_MEMBERS)")
   String cluster;
 
+  @Option(names = "--cluster-host", paramLabel = "ADDRESS", description = "address this server binds and announces to the cluster (HEALTHWATCH_CLUSTER_HOST, default: chosen by Hazelcast)")
+  String clusterHost;
+
+  @Option(names = "--cluster-port", paramLabel = "PORT", description = "this server's cluster member port (HEALTHWATCH_CLUSTER_PORT, default 5701)")
+  String clusterPort;
+
   @Option(names = "--max-body-bytes", paramLabel = "BYTES", description = "largest request body (HEALTHWATCH_MAX_BODY_BYTES, default 4194304)")
   String maxBodyBytes;
 
@@ -72,6 +78,8 @@ public class ServeOptions {
     put(m, Setting.RETENTION_DAYS, retentionDays);
     put(m, Setting.ROLLUP_RETENTION_DAYS, rollupRetentionDays);
     put(m, Setting.CLUSTER, cluster);
+    put(m, Setting.CLUSTER_HOST, clusterHost);
+    put(m, Setting.CLUSTER_PORT, clusterPort);
     put(m, Setting.MAX_BODY_BYTES, maxBodyBytes);
     put(m, Setting.MIN_FREE_SPACE, minFreeSpace);
     put(m, Setting.DATA_SIZE_WARNING, dataSizeWarning);

@@ -33,6 +33,8 @@ public final class ConfigResolver {
   public static final String CONFIG_ENV = "HEALTHWATCH_CONFIG";
   /** Read by logback.xml; checked here so that a typo does not silence every log line. */
   public static final String LOG_FORMAT_ENV = "HEALTHWATCH_LOG_FORMAT";
+  /** Read by logback.xml: the root log level. */
+  public static final String LOG_LEVEL_ENV = "HEALTHWATCH_LOG_LEVEL";
 
   private final Map<Setting, String> flags;
   private final Map<String, String> env;
@@ -42,6 +44,16 @@ public final class ConfigResolver {
   private ConfigResolver(Map<Setting, String> flags, Map<String, String> env) {
     this.flags = flags;
     this.env = env;
+  }
+
+  /** Every environment variable the server reads: each setting's, the password's, the config file's and logging's. */
+  public static List<String> environmentVariables() {
+    List<String> names = new ArrayList<>();
+    for (Setting s : Setting.values()) {
+      names.add(s.env());
+    }
+    names.addAll(List.of(PASSWORD_ENV, PASSWORD_FILE_ENV, CONFIG_ENV, LOG_FORMAT_ENV, LOG_LEVEL_ENV));
+    return names;
   }
 
   /**
@@ -81,6 +93,9 @@ public final class ConfigResolver {
     c.retentionDays(integer(Setting.RETENTION_DAYS, 1, 36_500));
     c.rollupRetentionDays(integer(Setting.ROLLUP_RETENTION_DAYS, 1, 36_500));
     c.clusterMembers(cluster(c.storage()));
+    String clusterHost = value(Setting.CLUSTER_HOST);
+    c.clusterHost(blank(clusterHost) ? null : clusterHost.strip());
+    c.clusterPort(integer(Setting.CLUSTER_PORT, 1, 65_535));
     c.maxBodyBytes(integer(Setting.MAX_BODY_BYTES, 1_024, 1 << 30));
     c.minFreeBytes(size(Setting.MIN_FREE_SPACE));
     c.dataSizeWarningBytes(value(Setting.DATA_SIZE_WARNING) == null ? 0 : size(Setting.DATA_SIZE_WARNING));
@@ -236,8 +251,8 @@ public final class ConfigResolver {
       }
       members.add(member);
     }
-    if (backend == Backend.DISK) {
-      throw bad(Setting.CLUSTER, "the disk backend is single-node; use --storage mysql to run a cluster");
+    if (backend != Backend.MYSQL) {
+      throw bad(Setting.CLUSTER, "the " + backend.wireName() + " backend is single-node; use --storage mysql to run a cluster");
     }
     return members;
   }

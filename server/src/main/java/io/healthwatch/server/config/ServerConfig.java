@@ -56,6 +56,8 @@ public class ServerConfig {
   private int retentionDays = StoreOptions.DEFAULT_RETENTION_DAYS;
   private int rollupRetentionDays = StoreOptions.DEFAULT_ROLLUP_RETENTION_DAYS;
   private List<String> clusterMembers = List.of();
+  private String clusterHost;
+  private int clusterPort = Integer.parseInt(Setting.CLUSTER_PORT.defaultValue());
   private int maxBodyBytes = Limits.DEFAULT_MAX_BODY_BYTES;
   private int maxBatchSamples = Limits.MAX_BATCH_SAMPLES;
   private int maxCustomValueBytes = Limits.MAX_CUSTOM_VALUE_BYTES;
@@ -118,6 +120,10 @@ public class ServerConfig {
     lines.add("retentionDays = " + retentionDays);
     lines.add("rollupRetentionDays = " + rollupRetentionDays);
     lines.add("cluster = " + (clusterMembers.isEmpty() ? "off" : String.join(",", clusterMembers)));
+    if (!clusterMembers.isEmpty()) {
+      lines.add("clusterHost = " + (clusterHost == null ? "(chosen by Hazelcast)" : clusterHost));
+      lines.add("clusterPort = " + clusterPort);
+    }
     lines.add("maxBodyBytes = " + maxBodyBytes);
     lines.add("minFreeSpace = " + minFreeBytes);
     lines.add("dataSizeWarning = " + (dataSizeWarningBytes == 0 ? "off" : String.valueOf(dataSizeWarningBytes)));
@@ -244,6 +250,26 @@ public class ServerConfig {
 
   public ServerConfig clusterMembers(List<String> clusterMembers) {
     this.clusterMembers = List.copyOf(clusterMembers);
+    return this;
+  }
+
+  /** The address this server binds and announces for the cluster, or null to let Hazelcast pick one. */
+  public String clusterHost() {
+    return clusterHost;
+  }
+
+  public ServerConfig clusterHost(String clusterHost) {
+    this.clusterHost = clusterHost;
+    return this;
+  }
+
+  /** This server's Hazelcast member port. */
+  public int clusterPort() {
+    return clusterPort;
+  }
+
+  public ServerConfig clusterPort(int clusterPort) {
+    this.clusterPort = clusterPort;
     return this;
   }
 

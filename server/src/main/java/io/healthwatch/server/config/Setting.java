@@ -20,6 +20,8 @@ public enum Setting {
   ROLLUP_RETENTION_DAYS("rollupRetentionDays", "--rollup-retention-days", "HEALTHWATCH_ROLLUP_RETENTION_DAYS",
       String.valueOf(io.healthwatch.core.storage.StoreOptions.DEFAULT_ROLLUP_RETENTION_DAYS)),
   CLUSTER("cluster", "--cluster", "HEALTHWATCH_CLUSTER_MEMBERS", null),
+  CLUSTER_HOST("clusterHost", "--cluster-host", "HEALTHWATCH_CLUSTER_HOST", null),
+  CLUSTER_PORT("clusterPort", "--cluster-port", "HEALTHWATCH_CLUSTER_PORT", "5701"),
   MAX_BODY_BYTES("maxBodyBytes", "--max-body-bytes", "HEALTHWATCH_MAX_BODY_BYTES",
       String.valueOf(io.healthwatch.core.Limits.DEFAULT_MAX_BODY_BYTES)),
   MIN_FREE_SPACE("minFreeSpace", "--min-free-space", "HEALTHWATCH_MIN_FREE_SPACE", "256MiB"),

@@ -37,7 +37,7 @@ public final class LiveHub {
 
   /** Starts consuming events; call from the verticle's context. */
   public Future<Void> start() {
-    consumer = vertx.eventBus().consumer(LiveEvents.ADDRESS, msg -> {
+    consumer = vertx.eventBus().localConsumer(LiveEvents.ADDRESS, msg -> {
       String channel = msg.headers().get(LiveEvents.CHANNEL_HEADER);
       for (LiveSocket s : sockets) {
         try {

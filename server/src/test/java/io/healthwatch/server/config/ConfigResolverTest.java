@@ -117,6 +117,7 @@ class ConfigResolverTest {
       "MIN_FREE_SPACE|lots|--min-free-space (HEALTHWATCH_MIN_FREE_SPACE) from --min-free-space: must be a size in bytes such as 268435456, 256MiB or 2GiB, got 'lots'",
       "DATA_SIZE_WARNING|10GB|--data-size-warning (HEALTHWATCH_DATA_SIZE_WARNING) from --data-size-warning: must be a size in bytes",
       "DATA_SIZE_WARNING|99999999TiB|--data-size-warning (HEALTHWATCH_DATA_SIZE_WARNING) from --data-size-warning: is too large",
+      "CLUSTER_PORT|0|--cluster-port (HEALTHWATCH_CLUSTER_PORT) from --cluster-port: must be between 1 and 65535, got 0",
   })
   @DisplayName("a bad flag stops the start with one line naming the setting and the problem")
   void badFlag(Setting setting, String value, String message) {
@@ -211,10 +212,31 @@ class ConfigResolverTest {
   }
 
   @Test
-  @DisplayName("cluster members are a comma-separated list, refused with the disk backend")
+  @DisplayName("cluster members are a comma-separated list, with this server's cluster address and port")
   void cluster() {
-    flags.put(Setting.STORAGE, "memory");
+    flags.put(Setting.STORAGE, "mysql");
+    flags.put(Setting.MYSQL_URI, "mysql://hw@db:3306/hw");
     flags.put(Setting.CLUSTER, "10.0.0.1:5701, 10.0.0.2");
-    assertThat(resolve(null).clusterMembers()).isEqualTo(List.of("10.0.0.1:5701", "10.0.0.2"));
+    ServerConfig c = resolve(null);
+    assertThat(c.clusterMembers()).isEqualTo(List.of("10.0.0.1:5701", "10.0.0.2"));
+    assertThat(c.clusterHost()).as("chosen by Hazelcast unless given").isNull();
+    assertThat(c.clusterPort()).isEqualTo(5701);
+    env.put("HEALTHWATCH_CLUSTER_HOST", "10.0.0.1");
+    env.put("HEALTHWATCH_CLUSTER_PORT", "5801");
+    c = resolve(null);
+    assertThat(c.clusterHost()).isEqualTo("10.0.0.1");
+    assertThat(c.clusterPort()).isEqualTo(5801);
+    assertThat(c.describe()).contains("cluster = 10.0.0.1:5701,10.0.0.2", "clusterHost = 10.0.0.1", "clusterPort = 5801");
+  }
+
+  @ParameterizedTest
+  @CsvSource({"disk", "memory"})
+  @DisplayName("a cluster is refused with a backend whose data only one server sees")
+  void clusterNeedsMySql(String backend) {
+    flags.put(Setting.STORAGE, backend);
+    flags.put(Setting.CLUSTER, "10.0.0.1:5701");
+    assertThatThrownBy(() -> resolve(null)).isInstanceOf(ConfigException.class)
+        .hasMessage("bad setting --cluster (HEALTHWATCH_CLUSTER_MEMBERS) from --cluster: the " + backend
+            + " backend is single-node; use --storage mysql to run a cluster");
   }
 }
