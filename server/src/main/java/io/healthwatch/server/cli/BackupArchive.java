@@ -32,7 +32,7 @@ import java.util.zip.GZIPOutputStream;
 /**
  * The backup archive: a gzip stream of lines {@code <crc32c, 8 hex digits> <JSON record>}. The
  * first record is a header, then custom values, watches, outages, and each channel's state
- * followed by its samples (1,000 a record); the last is the trailer, with the count of records,
+ * followed by its samples (10,000 a record); the last is the trailer, with the count of records,
  * the count and order-independent checksum of each section, and the SHA-256 of every byte before
  * it. A reader checks all of it before anything is written anywhere.
  */

@@ -28,7 +28,8 @@ import java.util.function.Function;
  * archive, another store, or just a {@link Digest}.
  */
 final class StoreCopy {
-  static final int PAGE = 1_000;
+  /** Samples a page: as many as a batch, so a log record of a full batch is parsed about once. */
+  static final int PAGE = io.healthwatch.core.Limits.MAX_BATCH_SAMPLES;
   static final List<String> SECTIONS = List.of("custom", "watches", "outages", "channels", "samples");
 
   private StoreCopy() {}
