@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.healthwatch.core.conformance.MutableClock;
 import io.healthwatch.core.storage.StorageOperation;
+import io.healthwatch.core.testing.Tmpfs;
 import io.healthwatch.server.config.ServerConfig;
 import io.healthwatch.storage.disk.DiskStore;
 import io.healthwatch.storage.disk.DiskStoreOptions;
@@ -16,13 +17,10 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.junit5.VertxExtension;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -194,13 +192,8 @@ class StorageHealthTest {
   @Test
   @DisplayName("on a real 8 MiB tmpfs, readiness warns near the free-space floor and goes DOWN under it before writes fail")
   void realFileSystemFillingUp(Vertx vertx, @TempDir Path tmp) throws Exception {
-    Assumptions.assumeTrue(System.getProperty("os.name", "").startsWith("Linux"),
-        "skipped: mounting a tmpfs needs Linux (this is " + System.getProperty("os.name") + ")");
-    Path mount = tmp.resolve("tiny");
-    Files.createDirectories(mount);
-    Assumptions.assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", mount.toString()),
-        "skipped: cannot mount an 8 MiB tmpfs here (needs root and mount permission)");
-    try {
+    try (Tmpfs tmpfs = Tmpfs.mount(tmp.resolve("tiny"), "8m")) {
+      Path mount = tmpfs.path();
       ServerConfig config = TestServer.config().storage(ServerConfig.Backend.DISK).dataDir(mount.resolve("data"))
           .minFreeBytes(2 * MIB);
       try (TestServer hw = TestServer.wrap(vertx, await(HealthWatchServer.start(config)))) {
@@ -231,17 +224,6 @@ class StorageHealthTest {
         assertThat(metric(hw, ops("commit", "failure"))).isPositive();
         assertThat(metric(hw, "healthwatch_storage_free_bytes")).isLessThan(2.0 * MIB);
       }
-    } finally {
-      run("umount", mount.toString());
-    }
-  }
-
-  private static boolean run(String... command) throws InterruptedException {
-    try {
-      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-      return p.waitFor(20, TimeUnit.SECONDS) && p.exitValue() == 0;
-    } catch (IOException e) {
-      return false;
     }
   }
 }

@@ -8,6 +8,7 @@ import io.healthwatch.core.model.Sample;
 import io.healthwatch.core.storage.HealthStore;
 import io.healthwatch.core.storage.StorageException;
 import io.healthwatch.core.storage.StoreHealth;
+import io.healthwatch.core.testing.Tmpfs;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import java.io.IOException;
@@ -17,9 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -173,13 +172,8 @@ class FaultTest {
   @Test
   @DisplayName("a real full disk (1 MiB tmpfs) fails writes with a clear error and recovers once space is freed")
   void realDiskFull(Vertx vertx, @TempDir Path tmp) throws Exception {
-    Assumptions.assumeTrue(System.getProperty("os.name", "").startsWith("Linux"),
-        "skipped: mounting a tmpfs needs Linux (this is " + System.getProperty("os.name") + ")");
-    Path mount = tmp.resolve("tiny");
-    Files.createDirectories(mount);
-    boolean mounted = run("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mount.toString());
-    Assumptions.assumeTrue(mounted, "skipped: cannot mount a 1 MiB tmpfs here (needs root and mount permission)");
-    try {
+    try (Tmpfs tmpfs = Tmpfs.mount(tmp.resolve("tiny"), "1m")) {
+      Path mount = tmpfs.path();
       Path data = mount.resolve("data");
       Path filler = mount.resolve("filler");
       try (RandomAccessFile f = new RandomAccessFile(filler.toFile(), "rw")) {
@@ -208,17 +202,6 @@ class FaultTest {
       assertBatches(reopened, next + 1, -1);
       assertThat(await(reopened.health()).status()).isEqualTo(StoreHealth.Status.UP);
       await(reopened.close());
-    } finally {
-      run("umount", mount.toString());
-    }
-  }
-
-  private static boolean run(String... command) throws IOException, InterruptedException {
-    try {
-      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-      return p.waitFor(20, TimeUnit.SECONDS) && p.exitValue() == 0;
-    } catch (IOException e) {
-      return false;
     }
   }
 }
