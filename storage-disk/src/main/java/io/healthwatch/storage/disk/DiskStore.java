@@ -535,7 +535,7 @@ public final class DiskStore implements HealthStore {
     vertx.cancelTimer(timerId);
     compactor.shutdown();
     // The compactor finishes (or abandons) its segment before the engine closes and the lock goes.
-    return vertx.executeBlocking(() -> compactor.awaitTermination(1, TimeUnit.MINUTES), false).compose(v -> {
+    return vertx.executeBlocking(() -> compactor.awaitTermination(1, TimeUnit.MINUTES), false).transform(v -> {
       Op<Void> op = new Op<>(CLOSE, vertx.getOrCreateContext());
       queue.add(op);
       return op.promise.future();
