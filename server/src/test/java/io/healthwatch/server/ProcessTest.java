@@ -108,13 +108,14 @@ class ProcessTest {
     Path data = dir.resolve("data");
     Map<String, String> env = Map.of("HEALTHWATCH_DATA_DIR", data.toString());
     Process first = launch(env, "serve", "--port", "0");
+    Process second = null;
     Process third = null;
     try {
       List<String> out = new ArrayList<>();
       lines(first.getInputStream(), out);
       awaitPort(out, first);
 
-      Process second = launch(env, "serve", "--port", "0");
+      second = launch(env, "serve", "--port", "0");
       CompletableFuture<List<String>> err = lines(second.getErrorStream(), new ArrayList<>());
       assertThat(second.waitFor(5, TimeUnit.SECONDS)).as("the second server exits within 5 s").isTrue();
       assertThat(second.exitValue()).isNotZero();
@@ -128,6 +129,9 @@ class ProcessTest {
       assertThat(awaitPort(thirdOut, third)).isPositive();
     } finally {
       first.destroyForcibly();
+      if (second != null) {
+        second.destroyForcibly();
+      }
       if (third != null) {
         third.destroyForcibly();
       }
