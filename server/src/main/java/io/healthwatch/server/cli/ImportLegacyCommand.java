@@ -7,6 +7,7 @@ import io.healthwatch.core.model.IngestResult;
 import io.healthwatch.core.model.Outage;
 import io.healthwatch.core.model.Sample;
 import io.healthwatch.core.model.WatchSession;
+import io.healthwatch.core.model.AuditRecord;
 import io.healthwatch.core.storage.HealthStore;
 import io.healthwatch.core.storage.OutageQuery;
 import io.healthwatch.core.storage.RestoreBatch;
@@ -74,6 +75,8 @@ public class ImportLegacyCommand extends OperatorCommand {
           .mapToLong(LegacyReport.FileReport::records).sum();
       importWatches(store, sink.watches, fromHistory);
       importCustom(store, sink.custom);
+      audit(store, AuditRecord.IMPORT, target.describe(), "legacy files of " + dir.toAbsolutePath().normalize()
+          + ": " + report.files().stream().mapToLong(LegacyReport.FileReport::records).sum() + " records read");
     } finally {
       await(store.close());
     }

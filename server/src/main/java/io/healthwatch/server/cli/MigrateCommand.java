@@ -1,5 +1,6 @@
 package io.healthwatch.server.cli;
 
+import io.healthwatch.core.model.AuditRecord;
 import io.healthwatch.core.storage.HealthStore;
 import io.healthwatch.core.storage.StoreDump;
 import io.vertx.core.Vertx;
@@ -62,6 +63,8 @@ public class MigrateCommand extends OperatorCommand {
     try {
       StoreCopy.copy(dump, restorer, new Progress(err(), "migrate", "samples", 0),
           channel -> resume ? StoreCopy.newestIn(store, channel) : null);
+      audit(store, AuditRecord.MIGRATE, target.describe(), "from the " + source.describe() + ": "
+          + restorer.written + " samples written" + (resume ? ", " + restorer.skipped + " already there" : ""));
     } finally {
       await(store.close());
       await(dump.close());

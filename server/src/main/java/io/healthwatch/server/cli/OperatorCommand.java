@@ -1,6 +1,8 @@
 package io.healthwatch.server.cli;
 
 import io.healthwatch.server.config.ConfigException;
+import io.healthwatch.core.model.AuditRecord;
+import io.healthwatch.core.storage.HealthStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.io.PrintWriter;
@@ -61,6 +63,15 @@ abstract class OperatorCommand implements Callable<Integer> {
   private int fail(int code, String message) {
     err().println("healthwatch " + spec.name() + ": " + message);
     return code;
+  }
+
+  /**
+   * Records the command's change in the store's audit trail, once its work is done. The actor is
+   * the operating-system user that ran the command (commands take no token).
+   */
+  static void audit(HealthStore store, String action, String target, String detail) {
+    await(store.audit(new AuditRecord(System.currentTimeMillis(),
+        "cli:" + System.getProperty("user.name", "unknown"), action, target, detail)));
   }
 
   /** Waits for a Future from the command's thread (never an event loop); a failure is rethrown. */

@@ -1,5 +1,6 @@
 package io.healthwatch.server.cli;
 
+import io.healthwatch.core.model.AuditRecord;
 import io.healthwatch.core.storage.HealthStore;
 import io.healthwatch.core.storage.StoreDump;
 import io.vertx.core.Vertx;
@@ -66,6 +67,8 @@ public class RestoreCommand extends OperatorCommand {
           default -> throw new IllegalStateException("unknown record type " + e.type());
         }
       });
+      audit(store, AuditRecord.RESTORE, target.describe(), "from " + from.toAbsolutePath().normalize() + ": "
+          + summary.counts());
     } catch (BackupArchive.Damaged e) {
       throw CommandFailure.failed("archive " + from + " changed while it was restored: " + e.getMessage());
     } finally {

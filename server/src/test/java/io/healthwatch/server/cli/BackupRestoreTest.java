@@ -72,6 +72,11 @@ class BackupRestoreTest {
     assertThat(after.get("watches")).isEqualTo(before.get("watches"));
     assertThat(after.get("current")).isEqualTo(before.get("current"));
     assertThat(after.get("custom")).isEqualTo(before.get("custom"));
+    assertThat(Run.await(restored.auditLog(0, Long.MAX_VALUE, 100))).as("the restore's audit record")
+        .singleElement().satisfies(r -> {
+          assertThat(r.action()).isEqualTo(io.healthwatch.core.model.AuditRecord.RESTORE);
+          assertThat(r.detail()).contains(archive.getFileName().toString());
+        });
     // Each channel is a consistent cut: its state counts exactly its samples, a prefix of the source's.
     for (ChannelState c : Run.await(restored.channels())) {
       List<Sample> got = all(restored, c.channelId());

@@ -94,6 +94,12 @@ class ImportLegacyTest {
         .contains("custom_alerts.json: 1 records read, 0 imported, 1 duplicates");
     store = Run.openDisk(vertx, data);
     assertThat(Run.content(store)).isEqualTo(imported);
+    assertThat(Run.await(store.auditLog(0, Long.MAX_VALUE, 100))).as("one audit record per import")
+        .hasSize(2).allSatisfy(r -> {
+          assertThat(r.action()).isEqualTo(io.healthwatch.core.model.AuditRecord.IMPORT);
+          assertThat(r.actor()).startsWith("cli:");
+          assertThat(r.detail()).contains(legacy.getFileName().toString());
+        });
     Run.await(store.close());
     assertThat(Files.readAllBytes(legacy.resolve("channelStates.json"))).isEqualTo(before);
   }

@@ -118,6 +118,13 @@ class MySqlCommandsTest {
     HealthStore disk = Run.openDisk(vertx, back);
     assertThat(Run.content(mysql)).isEqualTo(expected);
     assertThat(Run.content(disk)).isEqualTo(expected);
+    for (HealthStore migrated : List.of(mysql, disk)) {
+      assertThat(Run.await(migrated.auditLog(0, Long.MAX_VALUE, 100))).as("the migration's audit record")
+          .singleElement().satisfies(r -> {
+            assertThat(r.action()).isEqualTo(io.healthwatch.core.model.AuditRecord.MIGRATE);
+            assertThat(r.detail()).contains("3200 samples written");
+          });
+    }
     Run.await(mysql.close());
     Run.await(disk.close());
   }
