@@ -135,6 +135,28 @@ class ReadOnlyAccessTest {
     await(store.close());
   }
 
+  @Test
+  @DisplayName("dumps open while the store keeps writing and compresses its sealed segments")
+  void dumpWhileCompressing(Vertx vertx) throws Exception {
+    HealthStore store = fill(vertx, 60);
+    long t = T0 + 100_000;
+    for (int round = 0; round < 30; round++) {
+      io.vertx.core.Future<Integer> compaction = ((DiskStore) store).compactNow();
+      for (int b = 0; b < 5; b++) {
+        List<Sample> batch = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+          batch.add(sample("c" + (i % 3), t++, i % 5 != 0));
+        }
+        await(store.ingest(batch));
+      }
+      StoreDump dump = await(DiskStore.dump(vertx, TestSupport.options(dir)));
+      assertThat(await(dump.channels())).extracting(c -> c.channelId()).containsExactly("c0", "c1", "c2");
+      await(dump.close());
+      await(compaction);
+    }
+    await(store.close());
+  }
+
   private static void flip(Path p, long at) throws IOException {
     try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
       java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1);

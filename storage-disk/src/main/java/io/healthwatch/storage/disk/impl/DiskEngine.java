@@ -193,18 +193,36 @@ public final class DiskEngine {
    * reported ({@link #health}). Only reads may be called.
    */
   public static DiskEngine openReadOnly(DiskStoreOptions options) {
-    DiskEngine engine = new DiskEngine(new DiskStoreOptions(options).setFileOps(new ReadOnlyFileOps(options.getFileOps())),
-        true);
-    if (!engine.fs.exists(engine.dir)) {
-      throw StorageException.unavailable("no data directory " + engine.dir, null);
+    for (int attempt = 1; ; attempt++) {
+      DiskEngine engine = new DiskEngine(new DiskStoreOptions(options).setFileOps(new ReadOnlyFileOps(options.getFileOps())),
+          true);
+      if (!engine.fs.exists(engine.dir)) {
+        throw StorageException.unavailable("no data directory " + engine.dir, null);
+      }
+      try {
+        engine.load(false);
+        return engine;
+      } catch (IOException | RuntimeException e) {
+        engine.closeHandles();
+        // A running server may replace a file between listing and opening it (a segment compressed,
+        // a snapshot superseded): read the directory again.
+        if (attempt < READ_ONLY_ATTEMPTS && causedBy(e, java.nio.file.NoSuchFileException.class)) {
+          continue;
+        }
+        throw StorageException.unavailable("cannot read the store in " + engine.dir + ": " + FileSafety.describe(e), e);
+      }
     }
-    try {
-      engine.load(false);
-      return engine;
-    } catch (IOException | RuntimeException e) {
-      engine.closeHandles();
-      throw StorageException.unavailable("cannot read the store in " + engine.dir + ": " + FileSafety.describe(e), e);
+  }
+
+  private static final int READ_ONLY_ATTEMPTS = 10;
+
+  private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (type.isInstance(t)) {
+        return true;
+      }
     }
+    return false;
   }
 
   public Path directory() {
@@ -264,7 +282,7 @@ public final class DiskEngine {
       segmentFiles.tailMap(durableBase, false).clear();
     }
     // Compression hook: a crash while compressing may have left both files of a segment.
-    TreeMap<Long, Path> compressedInUse = compactor.recover(segmentFiles, compressedFiles, durableOnly);
+    TreeMap<Long, Path> compressedInUse = compactor.recover(segmentFiles, compressedFiles, durableOnly || readOnly);
     segmentFiles.putAll(compressedInUse);
 
     SnapshotState snapshot = null;
@@ -371,7 +389,7 @@ public final class DiskEngine {
   /** Opens a compressed segment found at start and replays it if needed; false if it is unreadable. */
   private boolean openCompressed(Segment s, long replayFrom, boolean durableOnly) throws IOException {
     FileOps.Handle h = fs.openRead(s.compressedPath);
-    CompressedSegment c = compactor.open(s.compressedPath, h, durableOnly);
+    CompressedSegment c = compactor.open(s.compressedPath, h, durableOnly || readOnly);
     if (c == null) {
       closeQuietly(h);
       return false;
