@@ -319,55 +319,40 @@ public final class DiskVerifier {
       return;
     }
     if (name.equals(AuditFile.FILE)) {
-      byte[] data = read(p);
-      long[] unreadable = {0};
-      long[] records = {0};
-      Frames.Scan scan = Frames.scan(data, 0, (offset, bytes, at, len) -> {
-        try {
-          Json.MAPPER.readValue(bytes, at, len, AuditRecord.class);
-          records[0]++;
-        } catch (IOException | RuntimeException e) {
-          unreadable[0]++;
-        }
-      });
-      if (!scan.damaged().isEmpty() || unreadable[0] > 0) {
-        checks.add(new Check(name, Status.DAMAGED, scan.damaged().size() + " damaged ranges, " + unreadable[0]
-            + " unreadable records, " + records[0] + " audit records readable"));
-      } else if (scan.torn()) {
-        checks.add(new Check(name, Status.NOTE, records[0] + " audit records; torn tail of "
-            + (data.length - scan.end()) + " bytes (an append cut short; the next start cuts it off)"));
-      } else {
-        checks.add(new Check(name, Status.OK, records[0] + " audit records"));
-      }
-      return;
-    }
-    if (name.equals(OutageArchive.FILE)) {
-      byte[] data = read(p);
-      long[] unreadable = {0};
-      long[] records = {0};
-      Frames.Scan scan = Frames.scan(data, 0, (offset, bytes, at, len) -> {
-        try {
-          Json.MAPPER.readValue(bytes, at, len, ArchivedOutage.class);
-          records[0]++;
-        } catch (IOException | RuntimeException e) {
-          unreadable[0]++;
-        }
-      });
-      if (!scan.damaged().isEmpty() || unreadable[0] > 0) {
-        checks.add(new Check(name, Status.DAMAGED, scan.damaged().size() + " damaged ranges, " + unreadable[0]
-            + " unreadable records, " + records[0] + " outages readable"));
-      } else if (scan.torn()) {
-        checks.add(new Check(name, Status.NOTE, records[0] + " outages; torn tail of " + (data.length - scan.end())
-            + " bytes (an append cut short; the next start cuts it off)"));
-      } else {
-        checks.add(new Check(name, Status.OK, records[0] + " archived outages"));
-      }
+      checkFramedRecords(p, AuditRecord.class, "audit records");
+    } else if (name.equals(OutageArchive.FILE)) {
+      checkFramedRecords(p, ArchivedOutage.class, "archived outages");
     } else if (name.contains(".corrupt-")) {
       checks.add(new Check(name, Status.NOTE, "a damaged file kept aside by an earlier recovery; never read"));
     } else if (name.contains(FileSafety.TEMP_MARK)) {
       checks.add(new Check(name, Status.NOTE, "an unfinished replace; removed at the next start"));
     } else {
       checks.add(new Check(name, Status.NOTE, "not a file of the store; ignored"));
+    }
+  }
+
+  /** A file of framed JSON records of one type (the outage archive, the audit log): every frame and record. */
+  private void checkFramedRecords(Path p, Class<?> type, String what) throws IOException {
+    byte[] data = read(p);
+    long[] unreadable = {0};
+    long[] records = {0};
+    Frames.Scan scan = Frames.scan(data, 0, (offset, bytes, at, len) -> {
+      try {
+        Json.MAPPER.readValue(bytes, at, len, type);
+        records[0]++;
+      } catch (IOException | RuntimeException e) {
+        unreadable[0]++;
+      }
+    });
+    String name = p.getFileName().toString();
+    if (!scan.damaged().isEmpty() || unreadable[0] > 0) {
+      checks.add(new Check(name, Status.DAMAGED, scan.damaged().size() + " damaged ranges, " + unreadable[0]
+          + " unreadable records, " + records[0] + " " + what + " readable"));
+    } else if (scan.torn()) {
+      checks.add(new Check(name, Status.NOTE, records[0] + " " + what + "; torn tail of " + (data.length - scan.end())
+          + " bytes (an append cut short; the next start cuts it off)"));
+    } else {
+      checks.add(new Check(name, Status.OK, records[0] + " " + what));
     }
   }
 }
