@@ -100,6 +100,8 @@ class ExportLargeTest {
           .build(), HttpResponse.BodyHandlers.ofString());
       assertThat(live.statusCode()).isEqualTo(200);
       assertThat(Files.readString(log)).doesNotContain("OutOfMemoryError");
+    } catch (Exception | AssertionError e) {
+      throw new AssertionError("export failed; the server's log:\n" + Files.readString(log), e);
     } finally {
       server.destroy();
       if (!server.waitFor(15, TimeUnit.SECONDS)) {

@@ -159,9 +159,27 @@ public final class DiskStore implements HealthStore {
         throw StorageException.unavailable("cannot open the audit log in " + copy.getDataDir() + ": " + e.getMessage(), e);
       }
       return new DiskStore(vertx, engine, audit, context, copy.getStoreOptions().getStorageListener(),
-          copy.isCompressSealedSegments());
+          copy.isCompressSealedSegments() && heapAllowsCompression(copy.getSegmentBytes()));
     }, false);
   }
+
+  /**
+   * Compressing a segment holds it, its records and their compressed form in memory at once (about
+   * four times the segment's size). With a heap too small for that beside the server's own needs,
+   * sealed segments stay raw rather than risk an OutOfMemoryError at start or later.
+   */
+  static boolean heapAllowsCompression(long segmentBytes) {
+    long max = Runtime.getRuntime().maxMemory();
+    boolean enough = max == Long.MAX_VALUE || max >= COMPRESSION_HEAP_FACTOR * segmentBytes;
+    if (!enough) {
+      LOG.log(System.Logger.Level.WARNING, "sealed log segments stay uncompressed: compressing one needs a heap of at"
+          + " least " + (COMPRESSION_HEAP_FACTOR * segmentBytes >> 20) + " MiB (" + COMPRESSION_HEAP_FACTOR
+          + " times the segment size), this JVM has " + (max >> 20) + " MiB (-Xmx)");
+    }
+    return enough;
+  }
+
+  static final long COMPRESSION_HEAP_FACTOR = 8;
 
   /**
    * Opens a read-only, consistent view of the store in {@code options.getDataDir()}, as it is now.

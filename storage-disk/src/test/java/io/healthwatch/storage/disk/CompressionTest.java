@@ -49,6 +49,14 @@ class CompressionTest {
   }
 
   @Test
+  @DisplayName("a heap too small to compress a segment safely leaves sealed segments raw")
+  void heapTooSmall() {
+    long heap = Runtime.getRuntime().maxMemory();
+    assertThat(DiskStore.heapAllowsCompression(heap / 2)).as("a segment half the heap").isFalse();
+    assertThat(DiskStore.heapAllowsCompression(heap / (2 * DiskStore.COMPRESSION_HEAP_FACTOR))).isTrue();
+  }
+
+  @Test
   @DisplayName("restored samples stay readable: a segment holding restore records is left uncompressed")
   void restoredSamplesStayReadable(Vertx vertx, @TempDir Path tmp) {
     List<List<Sample>> batches = ProbeData.batches(CHANNELS, PER_CHANNEL, 1);
