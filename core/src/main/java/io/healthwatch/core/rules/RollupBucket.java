@@ -210,15 +210,33 @@ public final class RollupBucket {
       writeVar(out, latencySum);
       writeVar(out, latencyMin);
       writeVar(out, latencyMax - latencyMin);
-      writeVar(out, histogram.length);
-      int prev = 0;
-      for (int e : histogram) {
-        int idx = LatencyHistogram.entryIndex(e);
-        writeVar(out, idx - prev);
-        writeVar(out, LatencyHistogram.entryCount(e));
-        prev = idx;
-      }
+      writeHistogram(out);
     }
+  }
+
+  /** The histogram: its entry count, then index delta and count per entry. */
+  private void writeHistogram(ByteArrayOutputStream out) {
+    writeVar(out, histogram.length);
+    int prev = 0;
+    for (int e : histogram) {
+      int idx = LatencyHistogram.entryIndex(e);
+      writeVar(out, idx - prev);
+      writeVar(out, LatencyHistogram.entryCount(e));
+      prev = idx;
+    }
+  }
+
+  /** Reads what {@link #writeHistogram} wrote. */
+  private static int[] readHistogram(ByteBuffer in) {
+    int n = (int) readVar(in);
+    int[] h = new int[n];
+    int prev = 0;
+    for (int i = 0; i < n; i++) {
+      int idx = prev + (int) readVar(in);
+      h[i] = LatencyHistogram.entry(idx, (int) readVar(in));
+      prev = idx;
+    }
+    return h;
   }
 
   /** Reads what {@link #writeTo} wrote into a bucket with the given start. */
@@ -231,15 +249,7 @@ public final class RollupBucket {
       b.latencySum = readVar(in);
       b.latencyMin = readVar(in);
       b.latencyMax = b.latencyMin + readVar(in);
-      int n = (int) readVar(in);
-      int[] h = new int[n];
-      int prev = 0;
-      for (int i = 0; i < n; i++) {
-        int idx = prev + (int) readVar(in);
-        h[i] = LatencyHistogram.entry(idx, (int) readVar(in));
-        prev = idx;
-      }
-      b.histogram = h;
+      b.histogram = readHistogram(in);
     }
     return b;
   }
@@ -247,14 +257,7 @@ public final class RollupBucket {
   /** The histogram alone as bytes (count, then index delta and count per entry), for a database column. */
   public byte[] histogramBytes() {
     ByteArrayOutputStream out = new ByteArrayOutputStream(4 + histogram.length * 3);
-    writeVar(out, histogram.length);
-    int prev = 0;
-    for (int e : histogram) {
-      int idx = LatencyHistogram.entryIndex(e);
-      writeVar(out, idx - prev);
-      writeVar(out, LatencyHistogram.entryCount(e));
-      prev = idx;
-    }
+    writeHistogram(out);
     return out.toByteArray();
   }
 
@@ -269,16 +272,7 @@ public final class RollupBucket {
       b.latencySum = latencySum;
       b.latencyMin = latencyMin;
       b.latencyMax = latencyMax;
-      ByteBuffer in = ByteBuffer.wrap(histogramBytes);
-      int n = (int) readVar(in);
-      int[] h = new int[n];
-      int prev = 0;
-      for (int i = 0; i < n; i++) {
-        int idx = prev + (int) readVar(in);
-        h[i] = LatencyHistogram.entry(idx, (int) readVar(in));
-        prev = idx;
-      }
-      b.histogram = h;
+      b.histogram = readHistogram(ByteBuffer.wrap(histogramBytes));
     }
     return b;
   }

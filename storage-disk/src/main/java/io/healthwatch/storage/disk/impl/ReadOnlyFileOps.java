@@ -1,22 +1,21 @@
 package io.healthwatch.storage.disk.impl;
 
 import io.healthwatch.storage.disk.FileOps;
+import io.healthwatch.storage.disk.ForwardingFileOps;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Optional;
 
 /**
  * File operations that can only read: every file is opened for reading, and anything that would
  * change a file or a directory fails. The guarantee behind a read-only engine and the verifier.
  */
-final class ReadOnlyFileOps implements FileOps {
-  private final FileOps delegate;
+final class ReadOnlyFileOps extends ForwardingFileOps {
 
   ReadOnlyFileOps(FileOps delegate) {
-    this.delegate = delegate;
+    super(delegate);
   }
 
   private static IOException refused(String what, Path path) {
@@ -25,21 +24,15 @@ final class ReadOnlyFileOps implements FileOps {
 
   @Override
   public Handle open(Path file, boolean create) throws IOException {
-    Handle h = delegate.openRead(file);
-    return new Handle() {
-      @Override
-      public int read(ByteBuffer dst, long position) throws IOException {
-        return h.read(dst, position);
-      }
+    return openRead(file);
+  }
 
+  @Override
+  protected Handle handle(Path file, Handle opened) {
+    return new ForwardingHandle(opened) {
       @Override
       public void write(ByteBuffer src, long position) throws IOException {
         throw refused("write", file);
-      }
-
-      @Override
-      public long size() throws IOException {
-        return h.size();
       }
 
       @Override
@@ -51,17 +44,7 @@ final class ReadOnlyFileOps implements FileOps {
       public void force() {
         // nothing was written
       }
-
-      @Override
-      public void close() throws IOException {
-        h.close();
-      }
     };
-  }
-
-  @Override
-  public Handle openRead(Path file) throws IOException {
-    return open(file, false);
   }
 
   @Override
@@ -77,16 +60,6 @@ final class ReadOnlyFileOps implements FileOps {
   @Override
   public void delete(Path file) throws IOException {
     throw refused("delete", file);
-  }
-
-  @Override
-  public List<Path> list(Path dir) throws IOException {
-    return delegate.list(dir);
-  }
-
-  @Override
-  public boolean exists(Path file) {
-    return delegate.exists(file);
   }
 
   @Override
