@@ -46,6 +46,11 @@ class MySqlMigrationTest {
         + " AND TABLE_NAME = ? AND INDEX_NAME = ?", table, index) > 0;
   }
 
+  private boolean columnExists(String table, String column) {
+    return db.count("SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()"
+        + " AND TABLE_NAME = ? AND COLUMN_NAME = ?", table, column) > 0;
+  }
+
   private boolean tableExists(String table) {
     return db.count("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()"
         + " AND TABLE_NAME = ?", table) > 0;
@@ -167,6 +172,40 @@ class MySqlMigrationTest {
     await(Migrations.run(pool, 1, T0));
     await(pool.close());
     db.sql("ALTER TABLE health_samples ADD KEY idx_samples_time (timestamp)");
+    HealthStore store = await(MySqlStore.open(vertx, db.options()));
+    assertThat(versions()).isEqualTo(Migrations.versions());
+    await(store.close());
+  }
+
+  @Test
+  @DisplayName("a version 4 database gets the write token column and keeps ingesting into its rollups")
+  void fromVersionFour(Vertx vertx) {
+    Pool pool = pool(vertx);
+    await(Migrations.run(pool, 2, T0));
+    db.sql("INSERT INTO health_samples (channel_id, probe_id, timestamp, success, latency_ms)"
+        + " VALUES ('old', 'default', ?, 1, 9)", T0);
+    db.sql("INSERT INTO channel_states (channel_id, state, last_sample_at, last_sample_success, last_latency_ms,"
+        + " last_state_change_at, sample_count) VALUES ('old', 'online', ?, 1, 9, ?, 1)", T0, T0);
+    assertThat(await(Migrations.run(pool, 4, T0))).isEqualTo(4);
+    await(pool.close());
+    assertThat(columnExists("channel_states", "write_token")).isFalse();
+    assertThat(db.count("SELECT total FROM rollup_minute WHERE channel_id = 'old'")).isEqualTo(1);
+
+    HealthStore store = await(MySqlStore.open(vertx, db.options()));
+    assertThat(versions()).isEqualTo(Migrations.versions());
+    assertThat(columnExists("channel_states", "write_token")).isTrue();
+    await(store.ingest(List.of(new Sample("old", T0 + 1, true, 11L, null, null, null))));
+    assertThat(db.count("SELECT total FROM rollup_minute WHERE channel_id = 'old'")).isEqualTo(2);
+    await(store.close());
+  }
+
+  @Test
+  @DisplayName("migration 5 interrupted after its ALTER but before its version row completes at the next start")
+  void interruptedWriteToken(Vertx vertx) {
+    Pool pool = pool(vertx);
+    await(Migrations.run(pool, 4, T0));
+    await(pool.close());
+    db.sql("ALTER TABLE channel_states ADD COLUMN write_token BIGINT NOT NULL DEFAULT 0");
     HealthStore store = await(MySqlStore.open(vertx, db.options()));
     assertThat(versions()).isEqualTo(Migrations.versions());
     await(store.close());

@@ -34,6 +34,14 @@ public final class Migrations {
     static Step run(Function<SqlConnection, Future<Void>> action) {
       return new Step(null, null, null, action);
     }
+
+    /** {@code ALTER TABLE ... ADD COLUMN}, skipped when the column is there (MySQL 8 has no IF NOT EXISTS for it). */
+    static Step addColumn(String sql, String table, String column) {
+      return run(conn -> conn.preparedQuery(SqlQueries.COLUMN_EXISTS).execute(Tuple.of(table, column))
+          .compose(rows -> rows.iterator().next().getLong("found") > 0
+              ? Future.succeededFuture()
+              : conn.query(sql).execute().mapEmpty()));
+    }
   }
 
   static final List<Migration> ALL = List.of(
@@ -46,10 +54,12 @@ public final class Migrations {
       new Migration(3, "minute and hour rollups; rollups of the stored samples",
           java.util.stream.Stream.concat(RollupSql.V3.stream().map(Step::always),
               java.util.stream.Stream.of(Step.run(MySqlRollups::backfill))).toList()),
-      new Migration(4, "audit log", List.of(Step.always(SqlQueries.V4_AUDIT_LOG))));
+      new Migration(4, "audit log", List.of(Step.always(SqlQueries.V4_AUDIT_LOG))),
+      new Migration(5, "write token of channel rows (rollup buckets remembered between batches)",
+          List.of(Step.addColumn(SqlQueries.V5_WRITE_TOKEN, "channel_states", "write_token"))));
 
   /** The version a fully migrated database has. */
-  public static final int LATEST = 4;
+  public static final int LATEST = 5;
 
   /** The versions a fully migrated database has recorded, ascending (there may be gaps). */
   public static List<Integer> versions() {

@@ -99,6 +99,13 @@ public final class MySqlHealthStore implements HealthStore {
   private final List<Consumer<StoreEvent>> listeners = new CopyOnWriteArrayList<>();
   private final Object publishLock = new Object();
   private final Map<String, Future<Void>> channelTails = new HashMap<>();
+  /**
+   * Per channel, the minute and hour buckets of its newest sample as this store last committed
+   * them, with the write token that commit put in the channel's row. While the row still holds
+   * that token no other writer has touched the channel, so the next batch merges into these
+   * instead of reading them (see {@link #ingestTx}).
+   */
+  private final Map<String, RollupTail> rollupTails = new java.util.concurrent.ConcurrentHashMap<>();
   private final AtomicBoolean expiring = new AtomicBoolean();
   private final AtomicLong retries = new AtomicLong();
   private final StorageListener listener;
@@ -188,7 +195,17 @@ public final class MySqlHealthStore implements HealthStore {
 
   // ---- ingestion -----------------------------------------------------------------------------
 
-  private record Applied(int fresh, ChannelRules.Batch batch) {}
+  private record Applied(int fresh, ChannelRules.Batch batch, Map<String, RollupTail> tails) {}
+
+  /** The newest buckets of a channel as committed under {@code token}; a bucket may be null (not known). */
+  private record RollupTail(long token, RollupBucket minute, RollupBucket hour) {
+    RollupBucket bucket(long unit) {
+      return unit == io.healthwatch.core.rules.RollupPlan.MINUTE ? minute : hour;
+    }
+  }
+
+  /** A channel row as locked by an ingest: its state, write token and the rollups' raw floor. */
+  private record Locked(ChannelState state, long token, long rawFloor) {}
 
   @Override
   public Future<IngestResult> ingest(List<Sample> batch) {
@@ -211,6 +228,14 @@ public final class MySqlHealthStore implements HealthStore {
     return serialized(ordered, () -> withRetry(() -> pool.withTransaction(conn -> ingestTx(conn, unique, ordered)), 1)
         .map(applied -> {
           applied.batch().states().values().forEach(this::remember);
+          applied.batch().states().keySet().forEach(c -> {
+            RollupTail tail = applied.tails().get(c);
+            if (tail == null) {
+              rollupTails.remove(c);
+            } else {
+              rollupTails.put(c, tail);
+            }
+          });
           IngestResult result = new IngestResult(applied.fresh(), batch.size() - applied.fresh(),
               applied.batch().events());
           publish(result.events());
@@ -221,13 +246,19 @@ public final class MySqlHealthStore implements HealthStore {
 
   private Future<Applied> ingestTx(SqlConnection conn, List<Sample> unique, List<String> channelIds) {
     Tuple ids = Tuple.from(channelIds);
-    return conn.preparedQuery(SqlQueries.ensureChannelRows(channelIds.size())).execute(ids)
-        .compose(v -> conn.preparedQuery(SqlQueries.lockChannelStates(channelIds.size())).execute(ids))
-        .compose(rows -> {
+    // A channel this store has seen has its row already (unless another server deleted it since):
+    // lock straight away, and create the rows only when some are missing.
+    Future<RowSet<Row>> locked = channelIds.stream().allMatch(cache::containsKey)
+        ? lockChannels(conn, ids).compose(rows -> rows.size() == channelIds.size() ? Future.succeededFuture(rows)
+            : ensureAndLock(conn, ids))
+        : ensureAndLock(conn, ids);
+    return locked.compose(rows -> {
+          Map<String, Locked> rowsById = new HashMap<>();
           Map<String, ChannelState> states = new HashMap<>();
           rows.forEach(r -> {
             ChannelState s = Rows.state(r);
             states.put(s.channelId(), s);
+            rowsById.put(s.channelId(), new Locked(s, r.getLong("write_token"), r.getLong("raw_floor")));
           });
           List<String> openIds = states.values().stream().map(ChannelState::openOutageId)
               .filter(Objects::nonNull).toList();
@@ -236,14 +267,75 @@ public final class MySqlHealthStore implements HealthStore {
                   .compose(stored -> {
                     List<Sample> fresh = unique.stream().filter(s -> !stored.contains(s.key())).toList();
                     ChannelRules.Batch applied = rules.applyAll(fresh, states::get, outages::get);
-                    return insertSamples(conn, fresh, 0, 0)
-                        .compose(v -> MySqlRollups.update(conn, fresh,
-                            c -> states.get(c) == null ? null : states.get(c).lastSampleAt()))
-                        .compose(v -> updateStates(conn, applied.states().values()))
-                        .compose(v -> writeOutages(conn, applied.outages().values(), outages.keySet()))
-                        .map(v -> new Applied(fresh.size(), applied));
+                    Map<String, Long> tokens = new HashMap<>();
+                    applied.states().keySet().forEach(c -> tokens.put(c, newToken()));
+                    // Independent statements, sent together (pipelined on the connection); the
+                    // transaction commits only when all of them succeeded.
+                    Future<Void> inserted = insertSamples(conn, fresh, 0, 0);
+                    Future<Map<String, RollupBucket[]>> rolledUp = MySqlRollups.update(conn, fresh, before(rowsById));
+                    Future<Void> updated = updateStates(conn, applied.states().values(), tokens);
+                    Future<Void> outagesWritten = writeOutages(conn, applied.outages().values(), outages.keySet());
+                    return Future.all(inserted, rolledUp, updated, outagesWritten)
+                        .map(v -> new Applied(fresh.size(), applied, tails(rolledUp.result(), tokens)));
                   }));
         });
+  }
+
+  private static Future<RowSet<Row>> lockChannels(SqlConnection conn, Tuple ids) {
+    return conn.preparedQuery(SqlQueries.lockChannelStates(ids.size())).execute(ids);
+  }
+
+  private static Future<RowSet<Row>> ensureAndLock(SqlConnection conn, Tuple ids) {
+    return conn.preparedQuery(SqlQueries.ensureChannelRows(ids.size())).execute(ids)
+        .compose(v -> lockChannels(conn, ids));
+  }
+
+  /**
+   * The locked rows for {@link MySqlRollups#update}: a bucket this store remembers is used without
+   * reading it when the row still holds the token of the store's last write of the channel (no
+   * other writer, another server included, has written it since; a restore or a deleted and
+   * recreated row resets the token) and it starts at or after the raw floor (retention never
+   * deletes it).
+   */
+  private MySqlRollups.Before before(Map<String, Locked> rows) {
+    return new MySqlRollups.Before() {
+      @Override
+      public Long lastSampleAt(String channelId) {
+        Locked row = rows.get(channelId);
+        return row == null ? null : row.state().lastSampleAt();
+      }
+
+      @Override
+      public RollupBucket known(String channelId, long unit, long start) {
+        Locked row = rows.get(channelId);
+        RollupTail tail = rollupTails.get(channelId);
+        if (row == null || tail == null || row.token() == 0 || tail.token() != row.token()) {
+          return null;
+        }
+        RollupBucket bucket = tail.bucket(unit);
+        return bucket != null && bucket.start() == start && start >= row.rawFloor() ? bucket : null;
+      }
+    };
+  }
+
+  private static Map<String, RollupTail> tails(Map<String, RollupBucket[]> newest, Map<String, Long> tokens) {
+    Map<String, RollupTail> tails = new HashMap<>();
+    newest.forEach((channel, buckets) -> {
+      Long token = tokens.get(channel);
+      if (token != null) {
+        tails.put(channel, new RollupTail(token, buckets[0], buckets[1]));
+      }
+    });
+    return tails;
+  }
+
+  /** A random write token; 0 is what a new or restored row holds, never written by an ingest. */
+  private static long newToken() {
+    long token;
+    do {
+      token = ThreadLocalRandom.current().nextLong();
+    } while (token == 0);
+    return token;
   }
 
   private Future<Map<String, Outage>> lockOutages(SqlConnection conn, List<String> openIds) {
@@ -330,7 +422,7 @@ public final class MySqlHealthStore implements HealthStore {
         .compose(rows -> insertSamples(conn, fresh, from + chunk.size(), inserted + rows.rowCount()));
   }
 
-  private Future<Void> updateStates(SqlConnection conn, Collection<ChannelState> states) {
+  private Future<Void> updateStates(SqlConnection conn, Collection<ChannelState> states, Map<String, Long> tokens) {
     List<ChannelState> all = List.copyOf(states);
     Future<Void> chain = Future.succeededFuture();
     for (int from = 0; from < all.size(); from += STATE_CHUNK) {
@@ -342,6 +434,10 @@ public final class MySqlHealthStore implements HealthStore {
           params.add(chunk.get(i).channelId());
           params.add(values.get(i)[c]);
         }
+      }
+      for (ChannelState s : chunk) {
+        params.add(s.channelId());
+        params.add(tokens.get(s.channelId()));
       }
       chunk.forEach(s -> params.add(s.channelId()));
       chain = chain.compose(v -> conn.preparedQuery(SqlQueries.updateStates(chunk.size()))
@@ -632,6 +728,7 @@ public final class MySqlHealthStore implements HealthStore {
         })), 1)
         .map(deleted -> {
           cache.remove(channelId);
+          rollupTails.remove(channelId);
           return deleted;
         }))
         .recover(err -> Future.failedFuture(failure("deleting a channel", err)));
@@ -696,6 +793,7 @@ public final class MySqlHealthStore implements HealthStore {
         .compose(v -> serialized(ids, () -> withRetry(() -> pool.withTransaction(conn -> restoreTx(conn, batch)), 1)))
         .compose(fresh -> {
           batch.channels().forEach(this::remember);
+          batch.samples().forEach(s -> rollupTails.remove(s.channelId()));
           return batch.watches().isEmpty() ? Future.succeededFuture(fresh) : trimWatchHistory().map(fresh);
         })
         .recover(err -> Future.failedFuture(err instanceof StorageException ? err
@@ -732,8 +830,25 @@ public final class MySqlHealthStore implements HealthStore {
         .compose(stored -> {
           List<Sample> fresh = samples.stream().filter(s -> !stored.contains(s.key())).toList();
           return insertIgnoring(conn, fresh, 0, 0)
-              .compose(n -> MySqlRollups.update(conn, fresh, c -> Long.MAX_VALUE).map(n));
+              .compose(n -> MySqlRollups.update(conn, fresh, MySqlRollups.readAll(c -> Long.MAX_VALUE))
+                  .compose(v -> clearWriteTokens(conn, fresh))
+                  .map(n));
         });
+  }
+
+  /**
+   * Resets the write token of the channels of {@code samples}: their buckets changed without an
+   * ingest, so no store may merge into the buckets it remembers for them.
+   */
+  private static Future<Void> clearWriteTokens(SqlConnection conn, List<Sample> samples) {
+    List<String> channels = samples.stream().map(Sample::channelId).distinct().sorted().toList();
+    Future<Void> chain = Future.succeededFuture();
+    for (int from = 0; from < channels.size(); from += LOOKUP_CHUNK) {
+      List<String> part = channels.subList(from, Math.min(channels.size(), from + LOOKUP_CHUNK));
+      chain = chain.compose(v -> conn.preparedQuery(SqlQueries.clearWriteTokens(part.size()))
+          .execute(Tuple.from(part)).mapEmpty());
+    }
+    return chain;
   }
 
   /** Inserts samples, skipping stored identities; returns how many were new. */

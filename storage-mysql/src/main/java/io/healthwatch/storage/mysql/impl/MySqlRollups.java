@@ -39,40 +39,95 @@ final class MySqlRollups {
 
   // ---- ingest --------------------------------------------------------------------------------
 
+  /** Where a channel's buckets stand before a batch, as read under its row lock. */
+  interface Before {
+    /** The channel's newest stored timestamp, null without samples: buckets after it hold nothing stored. */
+    Long lastSampleAt(String channelId);
+
+    /**
+     * The stored bucket of {@code unit} ({@link RollupPlan#MINUTE} or {@link RollupPlan#HOUR})
+     * starting at {@code start} when it is known without reading it, else null.
+     */
+    RollupBucket known(String channelId, long unit, long start);
+  }
+
+  /** Every stored bucket is read before it is merged into. */
+  static Before readAll(java.util.function.Function<String, Long> lastSampleAt) {
+    return new Before() {
+      @Override
+      public Long lastSampleAt(String channelId) {
+        return lastSampleAt.apply(channelId);
+      }
+
+      @Override
+      public RollupBucket known(String channelId, long unit, long start) {
+        return null;
+      }
+    };
+  }
+
   /**
-   * @param lastSampleAt each channel's newest stored timestamp before this batch (read under the
-   *     row lock): a bucket that starts after it holds no stored sample, so it is not looked up
+   * Merges the fresh samples into their buckets. Stored buckets the batch falls in are read (unless
+   * {@code before} knows them), merged with the new samples in Java and written back.
+   *
+   * @return per channel of {@code fresh}, its bucket of each unit ({@code [minute, hour]}) holding
+   *     its newest sample after the batch, as now stored; an entry is null when the batch did not
+   *     write that bucket (only late samples)
    */
-  static Future<Void> update(SqlConnection conn, List<Sample> fresh, java.util.function.Function<String, Long> lastSampleAt) {
+  static Future<Map<String, RollupBucket[]>> update(SqlConnection conn, List<Sample> fresh, Before before) {
+    Map<String, RollupBucket[]> newest = new HashMap<>();
     if (fresh.isEmpty()) {
-      return Future.succeededFuture();
+      return Future.succeededFuture(newest);
     }
-    Future<Void> chain = Future.succeededFuture();
-    for (long unit : UNITS) {
+    Map<String, Long> newestAt = new HashMap<>();
+    for (Sample s : fresh) {
+      newestAt.merge(s.channelId(), s.timestamp(), Math::max);
+    }
+    List<Future<Void>> units = new ArrayList<>();
+    for (int u = 0; u < UNITS.length; u++) {
+      long unit = UNITS[u];
+      int index = u;
       Map<String, TreeMap<Long, RollupBucket>> delta = new TreeMap<>();
       for (Sample s : fresh) {
         long start = RollupPlan.floor(s.timestamp(), unit);
         delta.computeIfAbsent(s.channelId(), c -> new TreeMap<>())
             .computeIfAbsent(start, RollupBucket::new).add(s);
       }
-      chain = chain.compose(v -> updateTable(conn, RollupSql.table(unit), delta, lastSampleAt));
+      units.add(updateTable(conn, unit, delta, before).map(v -> {
+        delta.forEach((channel, buckets) -> {
+          Long last = before.lastSampleAt(channel);
+          long at = last == null ? newestAt.get(channel) : Math.max(last, newestAt.get(channel));
+          newest.computeIfAbsent(channel, c -> new RollupBucket[UNITS.length])[index] =
+              buckets.get(RollupPlan.floor(at, unit));
+        });
+        return null;
+      }));
     }
-    return chain;
+    return Future.all(units).map(newest);
   }
 
-  private static Future<Void> updateTable(SqlConnection conn, String table, Map<String, TreeMap<Long, RollupBucket>> delta,
-      java.util.function.Function<String, Long> lastSampleAt) {
+  private static Future<Void> updateTable(SqlConnection conn, long unit, Map<String, TreeMap<Long, RollupBucket>> delta,
+      Before before) {
+    String table = RollupSql.table(unit);
     // Read the existing buckets in chunks of at most CHUNK keys, merge the new samples into them.
     Future<Void> chain = Future.succeededFuture();
     List<Integer> shape = new ArrayList<>();
     List<Object> params = new ArrayList<>();
     int keys = 0;
     for (Map.Entry<String, TreeMap<Long, RollupBucket>> e : delta.entrySet()) {
-      Long last = lastSampleAt.apply(e.getKey());
+      Long last = before.lastSampleAt(e.getKey());
       if (last == null) {
         continue;
       }
-      List<Long> starts = new ArrayList<>(e.getValue().headMap(last, true).keySet());
+      List<Long> starts = new ArrayList<>();
+      for (Map.Entry<Long, RollupBucket> b : e.getValue().headMap(last, true).entrySet()) {
+        RollupBucket known = before.known(e.getKey(), unit, b.getKey());
+        if (known != null) {
+          b.getValue().merge(known);
+        } else {
+          starts.add(b.getKey());
+        }
+      }
       for (int from = 0; from < starts.size(); from += RollupSql.CHUNK) {
         List<Long> part = starts.subList(from, Math.min(starts.size(), from + RollupSql.CHUNK));
         if (keys + part.size() > RollupSql.CHUNK && !shape.isEmpty()) {

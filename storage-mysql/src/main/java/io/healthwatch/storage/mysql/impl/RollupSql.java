@@ -50,6 +50,9 @@ public final class RollupSql {
 
   /** The newest raw-sample retention cutoff; the parameter is the answer when none was applied. */
   public static final String RAW_FLOOR = "SELECT COALESCE(MAX(raw_cutoff), ?) AS raw_cutoff FROM rollup_retention";
+  /** The raw floor as a scalar subquery, {@link Long#MIN_VALUE} before any retention ran. */
+  static final String RAW_FLOOR_OR_MIN =
+      "SELECT COALESCE(MAX(raw_cutoff), " + Long.MIN_VALUE + ") FROM rollup_retention";
 
   static final String RAISE_RAW_FLOOR = "INSERT INTO rollup_retention (id, raw_cutoff) VALUES (1, ?)"
       + " ON DUPLICATE KEY UPDATE raw_cutoff = GREATEST(raw_cutoff, VALUES(raw_cutoff))";

@@ -33,6 +33,15 @@ public final class SqlQueries {
 
   public static final String INDEX_EXISTS = "SELECT COUNT(*) AS found FROM information_schema.STATISTICS"
       + " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND INDEX_NAME = ?";
+  public static final String COLUMN_EXISTS = "SELECT COUNT(*) AS found FROM information_schema.COLUMNS"
+      + " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = ?";
+
+  /**
+   * v5: a random token each ingest writes into the rows of its channels, so a store knows whether
+   * the rollup buckets it remembers from its own last write of a channel are still what is stored.
+   */
+  public static final String V5_WRITE_TOKEN =
+      "ALTER TABLE channel_states ADD COLUMN write_token BIGINT NOT NULL DEFAULT 0";
 
   /** v1: samples, channel states, outages, custom values. */
   public static final List<String> V1 = List.of(
@@ -151,9 +160,14 @@ public final class SqlQueries {
         + " ON DUPLICATE KEY UPDATE channel_id = channel_id";
   }
 
+  /**
+   * Locks the rows of {@code rows} channels, in channel-id order; besides the state, each row's
+   * {@code write_token} and the raw floor of the rollups ({@code raw_floor}, below which retention
+   * deletes minute buckets).
+   */
   public static String lockChannelStates(int rows) {
-    return "SELECT " + STATE_COLUMNS + " FROM channel_states WHERE channel_id IN (" + placeholders(rows)
-        + ") ORDER BY channel_id FOR UPDATE";
+    return "SELECT " + STATE_COLUMNS + ", write_token, (" + RollupSql.RAW_FLOOR_OR_MIN + ") AS raw_floor"
+        + " FROM channel_states WHERE channel_id IN (" + placeholders(rows) + ") ORDER BY channel_id FOR UPDATE";
   }
 
   /** The columns {@link #updateStates} sets, in the order of each channel's parameters. */
@@ -163,7 +177,8 @@ public final class SqlQueries {
 
   /**
    * Sets the states of {@code rows} channels in one statement. Parameters: for each column of
-   * {@link #STATE_UPDATE_COLUMNS}, (channel id, value) per channel; then the channel ids.
+   * {@link #STATE_UPDATE_COLUMNS}, then for {@code write_token}, (channel id, value) per channel;
+   * then the channel ids.
    */
   public static String updateStates(int rows) {
     StringBuilder sql = new StringBuilder("UPDATE channel_states SET ");
@@ -172,6 +187,7 @@ public final class SqlQueries {
       String column = STATE_UPDATE_COLUMNS.get(c);
       sql.append(c == 0 ? "" : ", ").append(column).append(" = CASE channel_id ").append(whens).append(" END");
     }
+    sql.append(", write_token = CASE channel_id ").append(whens).append(" END");
     return sql.append(" WHERE channel_id IN (").append(placeholders(rows)).append(")").toString();
   }
 
@@ -182,7 +198,12 @@ public final class SqlQueries {
       + " consecutive_failures = VALUES(consecutive_failures), last_state_change_at = VALUES(last_state_change_at),"
       + " sample_count = VALUES(sample_count), open_outage_id = VALUES(open_outage_id),"
       + " failure_streak_started_at = VALUES(failure_streak_started_at),"
-      + " failure_streak_reason = VALUES(failure_streak_reason)";
+      + " failure_streak_reason = VALUES(failure_streak_reason), write_token = 0";
+
+  /** Marks the channels' remembered rollup buckets stale (a restore merged into their buckets). */
+  public static String clearWriteTokens(int rows) {
+    return "UPDATE channel_states SET write_token = 0 WHERE channel_id IN (" + placeholders(rows) + ")";
+  }
 
   /** Rows with sample_count 0 are lock placeholders of a channel that has no sample yet. */
   public static final String ALL_STATES =
