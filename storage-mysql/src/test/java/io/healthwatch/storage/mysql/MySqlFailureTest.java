@@ -173,4 +173,25 @@ class MySqlFailureTest {
         .isInstanceOfSatisfying(StorageException.class, e -> assertThat(e.getMessage())
             .contains("127.0.0.1:1/" + db.name()).contains("unavailable"));
   }
+
+  @Test
+  @DisplayName("a statement failing in the middle of a large batch leaves nothing of it, and the batch goes in later")
+  void failingStatementLeavesNothing(Vertx vertx) {
+    HealthStore store = await(MySqlStore.open(vertx, db.options()));
+    await(store.ingest(batch(0, 8)));
+    // The state update fails while the later chunks of the sample insert are still to be sent.
+    db.sql("CREATE TRIGGER refuse_states BEFORE UPDATE ON channel_states FOR EACH ROW"
+        + " SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused by the test'");
+    List<Sample> large = new ArrayList<>();
+    for (int i = 0; i < 1_600; i++) {
+      large.add(new Sample("ch-" + (i % 4), T0 + 1_000_000L + i, true, 5L, null, null, null));
+    }
+    assertThatThrownBy(() -> await(store.ingest(large))).isInstanceOf(StorageException.class);
+    assertThat(db.count("SELECT COUNT(*) FROM health_samples")).as("samples stored").isEqualTo(8);
+
+    db.sql("DROP TRIGGER refuse_states");
+    assertThat(await(store.ingest(large)).accepted()).isEqualTo(1_600);
+    assertThat(db.count("SELECT COUNT(*) FROM health_samples")).isEqualTo(1_608);
+    await(store.close());
+  }
 }

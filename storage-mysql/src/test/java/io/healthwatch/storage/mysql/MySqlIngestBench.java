@@ -34,7 +34,7 @@ public final class MySqlIngestBench {
           + db.sql("SELECT VERSION()").get(0).getValue(0));
 
       long offset = 0;
-      for (int concurrency : new int[] {1, 8}) {
+      for (int concurrency : new int[] {1, 8, 32}) {
         // warm-up, then measure
         run("warm-up", vertx, 50, concurrency, offset, b -> store.ingest(b).mapEmpty());
         offset += 1_000_000_000L;

@@ -42,6 +42,7 @@ import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -66,12 +67,13 @@ import java.util.function.Supplier;
 /**
  * The MySQL implementation of {@link HealthStore}.
  *
- * <p>A batch is one transaction: the rows of its channels are created if missing and locked in
- * channel-id order, the stored identities among its samples are looked up under those locks, the
- * fresh samples are inserted and the channel rules applied to the locked states and open outages.
- * The row locks serialise every writer of a channel, also across servers sharing the database.
- * Within one store, batches that share a channel also queue locally, so their events reach the
- * listeners in commit order.
+ * <p>A batch is applied in one transaction: the rows of its channels are created if missing and
+ * locked in channel-id order, the stored identities among its samples are looked up under those
+ * locks, the fresh samples are inserted and the channel rules applied to the locked states and open
+ * outages. The row locks serialise every writer of a channel, also across servers sharing the
+ * database. Under load, batches waiting for a connection share one transaction (group commit), each
+ * still all or nothing and answered on its own. Within one store, batches that share a channel
+ * also queue locally, so their events reach the listeners in arrival order.
  *
  * <p>Channel states are cached (one entry per channel, never samples) so that the channel list
  * still answers while the database is away.
@@ -79,8 +81,10 @@ import java.util.function.Supplier;
 public final class MySqlHealthStore implements HealthStore {
   private static final System.Logger LOG = System.getLogger(MySqlHealthStore.class.getName());
   private static final int INSERT_CHUNK = 500;
+  /** Samples one ingest transaction takes from waiting calls (a single larger call goes alone). */
+  private static final int GROUP_SAMPLES = 2_000;
   private static final int LOOKUP_CHUNK = 1_000;
-  /** Channels per state update: 21 parameters each, well below the 65,535 of a statement. */
+  /** Channels per state write: 12 parameters each, well below the 65,535 of a statement. */
   private static final int STATE_CHUNK = 250;
   private static final int MAX_ATTEMPTS = 6;
   private static final int ER_DUP_ENTRY = 1062;
@@ -106,6 +110,10 @@ public final class MySqlHealthStore implements HealthStore {
    * instead of reading them (see {@link #ingestTx}).
    */
   private final Map<String, RollupTail> rollupTails = new java.util.concurrent.ConcurrentHashMap<>();
+  /** Ingest calls waiting for a transaction, in arrival order (guards the two fields after it). */
+  private final java.util.ArrayDeque<PendingIngest> ingestQueue = new java.util.ArrayDeque<>();
+  private final Set<String> busyChannels = new HashSet<>();
+  private int ingestsRunning;
   private final AtomicBoolean expiring = new AtomicBoolean();
   private final AtomicLong retries = new AtomicLong();
   private final StorageListener listener;
@@ -195,7 +203,12 @@ public final class MySqlHealthStore implements HealthStore {
 
   // ---- ingestion -----------------------------------------------------------------------------
 
-  private record Applied(int fresh, ChannelRules.Batch batch, Map<String, RollupTail> tails) {}
+  /** An ingest call waiting for its transaction: its samples without in-batch repeats, and its channels. */
+  private record PendingIngest(int size, List<Sample> unique, Set<String> channels, Promise<IngestResult> promise) {}
+
+  /** What a group's transaction did: per call its fresh samples' count and rules result, in call order. */
+  private record Applied(List<Integer> fresh, List<ChannelRules.Batch> batches, Map<String, ChannelState> states,
+      Map<String, RollupTail> tails) {}
 
   /** The newest buckets of a channel as committed under {@code token}; a bucket may be null (not known). */
   private record RollupTail(long token, RollupBucket minute, RollupBucket hour) {
@@ -222,29 +235,100 @@ public final class MySqlHealthStore implements HealthStore {
     if (unique.isEmpty()) {
       return Future.succeededFuture(new IngestResult(0, batch.size(), List.of()));
     }
-    TreeSet<String> channelIds = new TreeSet<>();
+    Set<String> channelIds = new HashSet<>();
     unique.forEach(s -> channelIds.add(s.channelId()));
-    List<String> ordered = List.copyOf(channelIds);
-    return serialized(ordered, () -> withRetry(() -> pool.withTransaction(conn -> ingestTx(conn, unique, ordered)), 1)
-        .map(applied -> {
-          applied.batch().states().values().forEach(this::remember);
-          applied.batch().states().keySet().forEach(c -> {
-            RollupTail tail = applied.tails().get(c);
-            if (tail == null) {
-              rollupTails.remove(c);
-            } else {
-              rollupTails.put(c, tail);
-            }
-          });
-          IngestResult result = new IngestResult(applied.fresh(), batch.size() - applied.fresh(),
-              applied.batch().events());
-          publish(result.events());
-          return result;
-        }))
-        .recover(err -> Future.failedFuture(failure("storing samples", err)));
+    PendingIngest pending = new PendingIngest(batch.size(), unique, channelIds, Promise.promise());
+    synchronized (ingestQueue) {
+      ingestQueue.add(pending);
+    }
+    dispatchIngests();
+    return pending.promise().future();
   }
 
-  private Future<Applied> ingestTx(SqlConnection conn, List<Sample> unique, List<String> channelIds) {
+  /**
+   * Starts transactions for waiting ingest calls while fewer than the pool's size run. One
+   * transaction takes every waiting call it can, in arrival order, up to {@link #GROUP_SAMPLES}
+   * samples (group commit: under load, many calls share one transaction's locks, statements and
+   * commit). A call waits while a running transaction holds one of its channels, and so does
+   * every later call sharing a channel with a waiting one: calls on a channel are applied, and
+   * their events published, in arrival order.
+   */
+  private void dispatchIngests() {
+    while (true) {
+      List<PendingIngest> group = new ArrayList<>();
+      Set<String> groupChannels = new HashSet<>();
+      synchronized (ingestQueue) {
+        if (ingestsRunning >= poolSize || ingestQueue.isEmpty()) {
+          return;
+        }
+        Set<String> blocked = new HashSet<>(busyChannels);
+        int samples = 0;
+        for (java.util.Iterator<PendingIngest> it = ingestQueue.iterator(); it.hasNext(); ) {
+          PendingIngest p = it.next();
+          if (p.channels().stream().anyMatch(blocked::contains)) {
+            blocked.addAll(p.channels());
+            continue;
+          }
+          if (!group.isEmpty() && samples + p.unique().size() > GROUP_SAMPLES) {
+            break;
+          }
+          it.remove();
+          group.add(p);
+          groupChannels.addAll(p.channels());
+          samples += p.unique().size();
+        }
+        if (group.isEmpty()) {
+          return;
+        }
+        busyChannels.addAll(groupChannels);
+        ingestsRunning++;
+      }
+      runGroup(group, groupChannels.stream().sorted().toList());
+    }
+  }
+
+  private void runGroup(List<PendingIngest> group, List<String> ordered) {
+    serialized(ordered, () -> withRetry(() -> pool.withTransaction(conn -> ingestTx(conn, group, ordered)), 1))
+        .onComplete(ar -> {
+          synchronized (ingestQueue) {
+            ordered.forEach(busyChannels::remove);
+            ingestsRunning--;
+          }
+          try {
+            complete(group, ar);
+          } finally {
+            dispatchIngests();
+          }
+        });
+  }
+
+  /** Installs what a group's commit changed, then answers and publishes its calls in arrival order. */
+  private void complete(List<PendingIngest> group, io.vertx.core.AsyncResult<Applied> ar) {
+    if (ar.succeeded()) {
+      Applied applied = ar.result();
+      applied.states().values().forEach(this::remember);
+      applied.states().keySet().forEach(c -> {
+        RollupTail tail = applied.tails().get(c);
+        if (tail == null) {
+          rollupTails.remove(c);
+        } else {
+          rollupTails.put(c, tail);
+        }
+      });
+      for (int i = 0; i < group.size(); i++) {
+        PendingIngest p = group.get(i);
+        IngestResult result = new IngestResult(applied.fresh().get(i), p.size() - applied.fresh().get(i),
+            applied.batches().get(i).events());
+        publish(result.events());
+        p.promise().complete(result);
+      }
+    } else {
+      Throwable failure = failure("storing samples", ar.cause());
+      group.forEach(p -> p.promise().fail(failure));
+    }
+  }
+
+  private Future<Applied> ingestTx(SqlConnection conn, List<PendingIngest> group, List<String> channelIds) {
     Tuple ids = Tuple.from(channelIds);
     // A channel this store has seen has its row already (unless another server deleted it since):
     // lock straight away, and create the rows only when some are missing.
@@ -252,6 +336,15 @@ public final class MySqlHealthStore implements HealthStore {
         ? lockChannels(conn, ids).compose(rows -> rows.size() == channelIds.size() ? Future.succeededFuture(rows)
             : ensureAndLock(conn, ids))
         : ensureAndLock(conn, ids);
+    // A sample repeated by a later call of the group is that call's duplicate.
+    Set<Sample.SampleKey> inGroup = new HashSet<>();
+    List<List<Sample>> candidates = new ArrayList<>();
+    List<Sample> allCandidates = new ArrayList<>();
+    for (PendingIngest p : group) {
+      List<Sample> mine = p.unique().stream().filter(s -> inGroup.add(s.key())).toList();
+      candidates.add(mine);
+      allCandidates.addAll(mine);
+    }
     return locked.compose(rows -> {
           Map<String, Locked> rowsById = new HashMap<>();
           Map<String, ChannelState> states = new HashMap<>();
@@ -263,20 +356,38 @@ public final class MySqlHealthStore implements HealthStore {
           List<String> openIds = states.values().stream().map(ChannelState::openOutageId)
               .filter(Objects::nonNull).toList();
           return lockOutages(conn, openIds)
-              .compose(outages -> storedIdentities(conn, unique, states)
+              .compose(outages -> storedIdentities(conn, allCandidates, states)
                   .compose(stored -> {
-                    List<Sample> fresh = unique.stream().filter(s -> !stored.contains(s.key())).toList();
-                    ChannelRules.Batch applied = rules.applyAll(fresh, states::get, outages::get);
+                    // The rules run call after call, each on the states and outages the calls
+                    // before it left, exactly as if each call had its own transaction.
+                    Map<String, ChannelState> current = new HashMap<>(states);
+                    Map<String, Outage> currentOutages = new HashMap<>(outages);
+                    Map<String, ChannelState> changed = new LinkedHashMap<>();
+                    Map<String, Outage> changedOutages = new LinkedHashMap<>();
+                    List<Integer> freshCounts = new ArrayList<>();
+                    List<ChannelRules.Batch> batches = new ArrayList<>();
+                    List<Sample> fresh = new ArrayList<>();
+                    for (List<Sample> mine : candidates) {
+                      List<Sample> freshOfCall = mine.stream().filter(s -> !stored.contains(s.key())).toList();
+                      ChannelRules.Batch applied = rules.applyAll(freshOfCall, current::get, currentOutages::get);
+                      current.putAll(applied.states());
+                      currentOutages.putAll(applied.outages());
+                      changed.putAll(applied.states());
+                      changedOutages.putAll(applied.outages());
+                      freshCounts.add(freshOfCall.size());
+                      batches.add(applied);
+                      fresh.addAll(freshOfCall);
+                    }
                     Map<String, Long> tokens = new HashMap<>();
-                    applied.states().keySet().forEach(c -> tokens.put(c, newToken()));
-                    // Independent statements, sent together (pipelined on the connection); the
-                    // transaction commits only when all of them succeeded.
-                    Future<Void> inserted = insertSamples(conn, fresh, 0, 0);
-                    Future<Map<String, RollupBucket[]>> rolledUp = MySqlRollups.update(conn, fresh, before(rowsById));
-                    Future<Void> updated = updateStates(conn, applied.states().values(), tokens);
-                    Future<Void> outagesWritten = writeOutages(conn, applied.outages().values(), outages.keySet());
-                    return Future.all(inserted, rolledUp, updated, outagesWritten)
-                        .map(v -> new Applied(fresh.size(), applied, tails(rolledUp.result(), tokens)));
+                    changed.keySet().forEach(c -> tokens.put(c, newToken()));
+                    // One statement after the other, never several at once: after a deadlock
+                    // InnoDB has rolled the transaction back, and a statement already queued
+                    // behind the failed one would run outside it, in autocommit.
+                    return insertSamples(conn, fresh, 0, 0)
+                        .compose(v -> MySqlRollups.update(conn, fresh, before(rowsById)))
+                        .compose(newest -> updateStates(conn, changed.values(), tokens)
+                            .compose(v -> writeOutages(conn, changedOutages.values(), outages.keySet()))
+                            .map(v -> new Applied(freshCounts, batches, changed, tails(newest, tokens))));
                   }));
         });
   }
@@ -427,20 +538,13 @@ public final class MySqlHealthStore implements HealthStore {
     Future<Void> chain = Future.succeededFuture();
     for (int from = 0; from < all.size(); from += STATE_CHUNK) {
       List<ChannelState> chunk = all.subList(from, Math.min(all.size(), from + STATE_CHUNK));
-      List<Object[]> values = chunk.stream().map(Rows::stateValues).toList();
-      List<Object> params = new ArrayList<>(chunk.size() * 21);
-      for (int c = 0; c < SqlQueries.STATE_UPDATE_COLUMNS.size(); c++) {
-        for (int i = 0; i < chunk.size(); i++) {
-          params.add(chunk.get(i).channelId());
-          params.add(values.get(i)[c]);
-        }
-      }
+      List<Object> params = new ArrayList<>(chunk.size() * 12);
       for (ChannelState s : chunk) {
         params.add(s.channelId());
+        params.addAll(Arrays.asList(Rows.stateValues(s)));
         params.add(tokens.get(s.channelId()));
       }
-      chunk.forEach(s -> params.add(s.channelId()));
-      chain = chain.compose(v -> conn.preparedQuery(SqlQueries.updateStates(chunk.size()))
+      chain = chain.compose(v -> conn.preparedQuery(SqlQueries.writeStates(chunk.size()))
           .execute(Tuple.from(params)).mapEmpty());
     }
     return chain;

@@ -83,7 +83,7 @@ final class MySqlRollups {
     for (Sample s : fresh) {
       newestAt.merge(s.channelId(), s.timestamp(), Math::max);
     }
-    List<Future<Void>> units = new ArrayList<>();
+    Future<Void> chain = Future.succeededFuture();
     for (int u = 0; u < UNITS.length; u++) {
       long unit = UNITS[u];
       int index = u;
@@ -93,7 +93,7 @@ final class MySqlRollups {
         delta.computeIfAbsent(s.channelId(), c -> new TreeMap<>())
             .computeIfAbsent(start, RollupBucket::new).add(s);
       }
-      units.add(updateTable(conn, unit, delta, before).map(v -> {
+      chain = chain.compose(v -> updateTable(conn, unit, delta, before)).map(v -> {
         delta.forEach((channel, buckets) -> {
           Long last = before.lastSampleAt(channel);
           long at = last == null ? newestAt.get(channel) : Math.max(last, newestAt.get(channel));
@@ -101,9 +101,9 @@ final class MySqlRollups {
               buckets.get(RollupPlan.floor(at, unit));
         });
         return null;
-      }));
+      });
     }
-    return Future.all(units).map(newest);
+    return chain.map(newest);
   }
 
   private static Future<Void> updateTable(SqlConnection conn, long unit, Map<String, TreeMap<Long, RollupBucket>> delta,

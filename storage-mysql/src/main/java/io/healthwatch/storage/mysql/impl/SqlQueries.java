@@ -161,44 +161,39 @@ public final class SqlQueries {
   }
 
   /**
-   * Locks the rows of {@code rows} channels, in channel-id order; besides the state, each row's
+   * Locks the rows of {@code rows} channels, in channel-id order, through the primary key (a scan
+   * would lock every row it passes); besides the state, each row's
    * {@code write_token} and the raw floor of the rollups ({@code raw_floor}, below which retention
    * deletes minute buckets).
    */
   public static String lockChannelStates(int rows) {
     return "SELECT " + STATE_COLUMNS + ", write_token, (" + RollupSql.RAW_FLOOR_OR_MIN + ") AS raw_floor"
-        + " FROM channel_states WHERE channel_id IN (" + placeholders(rows) + ") ORDER BY channel_id FOR UPDATE";
+        + " FROM channel_states FORCE INDEX (PRIMARY) WHERE channel_id IN (" + placeholders(rows) + ")"
+        + " ORDER BY channel_id FOR UPDATE";
   }
 
-  /** The columns {@link #updateStates} sets, in the order of each channel's parameters. */
-  public static final List<String> STATE_UPDATE_COLUMNS = List.of("state", "last_sample_at", "last_sample_success",
-      "last_latency_ms", "consecutive_failures", "last_state_change_at", "sample_count", "open_outage_id",
-      "failure_streak_started_at", "failure_streak_reason");
-
   /**
-   * Sets the states of {@code rows} channels in one statement. Parameters: for each column of
-   * {@link #STATE_UPDATE_COLUMNS}, then for {@code write_token}, (channel id, value) per channel;
-   * then the channel ids.
+   * Writes the whole rows of {@code rows} locked channels with their new write tokens, in one
+   * statement: per channel its {@link Rows#stateValues} after its id, then its token. An upsert
+   * rather than an {@code UPDATE ... WHERE channel_id IN (...)}: each row is reached through the
+   * primary key, where such an UPDATE over many channels may scan, and lock, the whole table.
    */
-  public static String updateStates(int rows) {
-    StringBuilder sql = new StringBuilder("UPDATE channel_states SET ");
-    String whens = String.join(" ", Collections.nCopies(rows, "WHEN ? THEN ?"));
-    for (int c = 0; c < STATE_UPDATE_COLUMNS.size(); c++) {
-      String column = STATE_UPDATE_COLUMNS.get(c);
-      sql.append(c == 0 ? "" : ", ").append(column).append(" = CASE channel_id ").append(whens).append(" END");
-    }
-    sql.append(", write_token = CASE channel_id ").append(whens).append(" END");
-    return sql.append(" WHERE channel_id IN (").append(placeholders(rows)).append(")").toString();
+  public static String writeStates(int rows) {
+    return "INSERT INTO channel_states (" + STATE_COLUMNS + ", write_token) VALUES "
+        + String.join(", ", Collections.nCopies(rows, "(" + placeholders(12) + ")"))
+        + " ON DUPLICATE KEY UPDATE " + STATE_ASSIGNMENTS + ", write_token = VALUES(write_token)";
   }
 
   /** A whole state row, inserted or replacing the channel's (restore). */
-  public static final String UPSERT_STATE = "INSERT INTO channel_states (" + STATE_COLUMNS + ") VALUES ("
-      + placeholders(11) + ") ON DUPLICATE KEY UPDATE state = VALUES(state), last_sample_at = VALUES(last_sample_at),"
+  private static final String STATE_ASSIGNMENTS = "state = VALUES(state), last_sample_at = VALUES(last_sample_at),"
       + " last_sample_success = VALUES(last_sample_success), last_latency_ms = VALUES(last_latency_ms),"
       + " consecutive_failures = VALUES(consecutive_failures), last_state_change_at = VALUES(last_state_change_at),"
       + " sample_count = VALUES(sample_count), open_outage_id = VALUES(open_outage_id),"
       + " failure_streak_started_at = VALUES(failure_streak_started_at),"
-      + " failure_streak_reason = VALUES(failure_streak_reason), write_token = 0";
+      + " failure_streak_reason = VALUES(failure_streak_reason)";
+
+  public static final String UPSERT_STATE = "INSERT INTO channel_states (" + STATE_COLUMNS + ") VALUES ("
+      + placeholders(11) + ") ON DUPLICATE KEY UPDATE " + STATE_ASSIGNMENTS + ", write_token = 0";
 
   /** Marks the channels' remembered rollup buckets stale (a restore merged into their buckets). */
   public static String clearWriteTokens(int rows) {
