@@ -93,6 +93,9 @@ class MySqlGroupCommitTest {
       assertThat(got.get(i)).as("call %d", i).isEqualTo(want);
     }
     assertThat(commits.get()).as("transactions committed").isLessThan(calls.size());
+    var details = await(store.health()).details();
+    assertThat(details.get("ingestCalls")).isEqualTo((long) calls.size());
+    assertThat((Long) details.get("ingestTransactions")).isLessThan(calls.size());
     assertThat(await(store.channels())).isEqualTo(await(memory.channels()));
     assertThat(await(store.outages(OutageQuery.all()))).isEqualTo(await(memory.outages(OutageQuery.all())));
     await(store.close());

@@ -22,6 +22,8 @@ import java.util.function.Function;
 public final class MySqlIngestBench {
   private static final long T0 = 1_764_000_000_000L;
   private static final int BATCH = 100;
+  /** Channels each writer's batches cover (the server benchmark's writers have about 31). */
+  private static final int CHANNELS = Integer.getInteger("bench.channelsPerWriter", 10);
 
   public static void main(String[] args) {
     int batches = Integer.getInteger("bench.batches", 400);
@@ -45,6 +47,9 @@ public final class MySqlIngestBench {
         run("plain  ", vertx, batches, concurrency, offset, plain::insert);
         offset += 1_000_000_000L;
       }
+      var details = await(store.health()).details();
+      System.out.printf("store: %s ingest calls in %s transactions, %s retried%n", details.get("ingestCalls"),
+          details.get("ingestTransactions"), details.get("retriedTransactions"));
       plain.close();
       await(store.close());
     } finally {
@@ -53,7 +58,7 @@ public final class MySqlIngestBench {
     }
   }
 
-  /** Each stream writes its own 10 channels, one batch at a time; streams run side by side. */
+  /** Each stream writes its own channels, one batch at a time; streams run side by side. */
   private static void run(String name, Vertx vertx, int batches, int streams, long offset,
       Function<List<Sample>, Future<Void>> write) {
     long[] latencies = new long[batches];
@@ -83,7 +88,7 @@ public final class MySqlIngestBench {
     for (int i = 0; i < BATCH; i++) {
       long t = T0 + offset + (long) index * BATCH + i;
       boolean ok = i % 17 != 0;
-      batch.add(new Sample("s" + stream + "-c" + (i % 10), t, ok, ok ? (long) (i * 3) : null,
+      batch.add(new Sample("s" + stream + "-c" + (i % CHANNELS), t, ok, ok ? (long) (i * 3) : null,
           ok ? null : Reason.TIMEOUT, ok ? null : "timed out", "probe-1"));
     }
     long began = System.nanoTime();

@@ -116,6 +116,8 @@ public final class MySqlHealthStore implements HealthStore {
   private int ingestsRunning;
   private final AtomicBoolean expiring = new AtomicBoolean();
   private final AtomicLong retries = new AtomicLong();
+  private final AtomicLong ingestTransactions = new AtomicLong();
+  private final AtomicLong ingestCalls = new AtomicLong();
   private final StorageListener listener;
   private volatile boolean closed;
   private volatile boolean expiryFailing;
@@ -283,6 +285,8 @@ public final class MySqlHealthStore implements HealthStore {
         busyChannels.addAll(groupChannels);
         ingestsRunning++;
       }
+      ingestTransactions.incrementAndGet();
+      ingestCalls.addAndGet(group.size());
       runGroup(group, groupChannels.stream().sorted().toList());
     }
   }
@@ -973,7 +977,8 @@ public final class MySqlHealthStore implements HealthStore {
   public Future<StoreHealth> health() {
     StoreHealth.CacheUsage usage = new StoreHealth.CacheUsage(0, options.getMaxCachedSamplesPerChannel(), 0, 0);
     Map<String, Object> details = Map.of("backend", "mysql", "database", location, "channels", cache.size(),
-        "poolSize", poolSize, "retriedTransactions", retries.get());
+        "poolSize", poolSize, "retriedTransactions", retries.get(), "ingestTransactions", ingestTransactions.get(),
+        "ingestCalls", ingestCalls.get());
     if (closed) {
       return Future.succeededFuture(new StoreHealth(StoreHealth.Status.DOWN, List.of("store is closed"), usage, details));
     }
