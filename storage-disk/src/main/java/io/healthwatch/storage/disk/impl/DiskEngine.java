@@ -105,6 +105,8 @@ public final class DiskEngine {
   /** Per channel: the cache holds every visible stored sample with a timestamp at or after this. */
   private final Map<String, Long> coveredFrom = new HashMap<>();
   private long cachedSamples;
+  /** Channels whose cache was filled from the log since the last load ({@link #warmCache}). */
+  private final Set<String> warmed = new HashSet<>();
   private final LinkedHashMap<String, Outage> outages = new LinkedHashMap<>();
   private final LinkedHashMap<String, Outage> pendingArchive = new LinkedHashMap<>();
   private WatchSession activeWatch;
@@ -238,6 +240,7 @@ public final class DiskEngine {
     channels.clear();
     cache.clear();
     coveredFrom.clear();
+    warmed.clear();
     cachedSamples = 0;
     outages.clear();
     pendingArchive.clear();
@@ -258,6 +261,7 @@ public final class DiskEngine {
    * the log only up to the last durable position and changes no file.
    */
   private void load(boolean durableOnly) throws IOException {
+    long began = System.nanoTime();
     closeHandles();
     clearState();
     TreeMap<Long, Path> segmentFiles = new TreeMap<>();
@@ -301,6 +305,7 @@ public final class DiskEngine {
     if (snapshot != null) {
       restore(snapshot);
     }
+    long snapshotDone = System.nanoTime();
 
     if (segmentFiles.isEmpty()) {
       long base = snapshot != null ? snapshot.position() : 0;
@@ -356,6 +361,7 @@ public final class DiskEngine {
       segments.add(s);
     }
     compactionDue = true;
+    long segmentsDone = System.nanoTime();
     archive.load(safety, durableOnly || readOnly, snapshot != null ? snapshot.outageArchive() : null);
     if (rollups.needsRebuild()) {
       // A snapshot from before rollups existed: build them once from every stored sample.
@@ -370,6 +376,17 @@ public final class DiskEngine {
     }
     durableBase = active.base;
     durableSize = active.size;
+    long done = System.nanoTime();
+    loadTimes = String.format("%.0f ms: snapshot %.0f ms, %d segments %.0f ms, the rest %.0f ms",
+        (done - began) / 1e6, (snapshotDone - began) / 1e6, segments.size(), (segmentsDone - snapshotDone) / 1e6,
+        (done - segmentsDone) / 1e6);
+  }
+
+  private String loadTimes = "";
+
+  /** How long the last load took, and its parts (logged at start). */
+  public String loadTimes() {
+    return loadTimes;
   }
 
   private void openSegment(Segment s, boolean last, long replayFrom, boolean durableOnly) throws IOException {
@@ -839,6 +856,7 @@ public final class DiskEngine {
       cachedSamples -= removed.size();
     }
     coveredFrom.put(channelId, Long.MIN_VALUE);
+    warmed.remove(channelId);
     outages.values().removeIf(o -> o.channelId().equals(channelId));
     pendingArchive.values().removeIf(o -> o.channelId().equals(channelId));
     deletions.put(channelId, pos);
@@ -1278,6 +1296,7 @@ public final class DiskEngine {
       return List.of();
     }
     boolean desc = q.order() == SortOrder.DESC;
+    warmCache(channelId, to);
     long floor = coveredFrom.getOrDefault(channelId, Long.MIN_VALUE);
     TreeSet<Sample> set = cache.getOrDefault(channelId, new TreeSet<>(TIME_ORDER));
     long lo = Math.max(from, floor);
@@ -1327,6 +1346,7 @@ public final class DiskEngine {
   }
 
   private void forEachInWindow(String channelId, long from, long to, Consumer<Sample> out) throws IOException {
+    warmCache(channelId, to);
     long floor = coveredFrom.getOrDefault(channelId, Long.MIN_VALUE);
     if (from >= floor) {
       TreeSet<Sample> set = cache.get(channelId);
@@ -1336,6 +1356,44 @@ public final class DiskEngine {
       return;
     }
     scanDisk(channelId, from, to, false, (min, max) -> false, out);
+  }
+
+  /**
+   * After a start the cache holds only the samples replayed after the snapshot, so without this
+   * every read of a channel's newest samples would go to the log. The first read of a channel whose
+   * cache is not full and does not reach back to its first sample loads, once, the newest samples
+   * older than what the cache covers (as many as fit), so that the cache again holds the channel's
+   * newest {@code maxCachedSamplesPerChannel} samples and covers everything from the oldest of
+   * them on. Later writes keep it so ({@link #cacheAdd}); a reload forgets it. Only a read that
+   * reaches what the cache covers ({@code to} after its floor: the newest samples) does this; a
+   * window of older samples reads just its part of the log.
+   */
+  private void warmCache(String channelId, long to) throws IOException {
+    long floor = coveredFrom.getOrDefault(channelId, Long.MIN_VALUE);
+    TreeSet<Sample> set = cache.get(channelId);
+    int want = storeOptions.getMaxCachedSamplesPerChannel() - (set == null ? 0 : set.size());
+    if (floor == Long.MIN_VALUE || to <= floor || want <= 0 || !warmed.add(channelId)) {
+      return;
+    }
+    // One more than wanted: a sample not loaded may share the oldest timestamp loaded, so the cache
+    // covers only from the millisecond after it, and the samples at that millisecond stay out.
+    int load = want + 1;
+    TreeSet<Sample> older = new TreeSet<>(TIME_ORDER);
+    scanDisk(channelId, Long.MIN_VALUE, floor, true,
+        (min, max) -> older.size() >= load && max < older.first().timestamp(), s -> {
+          older.add(s);
+          if (older.size() > load) {
+            older.pollFirst();
+          }
+        });
+    // Fewer than that: these are all the samples before the floor.
+    long newFloor = older.size() < load ? Long.MIN_VALUE : older.first().timestamp() + 1;
+    coveredFrom.put(channelId, newFloor);
+    for (Sample s : older) {
+      if (s.timestamp() >= newFloor) {
+        cacheAdd(s);
+      }
+    }
   }
 
   /** A key that sorts before every sample at {@code timestamp}. */
