@@ -186,7 +186,11 @@ public final class ServerBenchmark {
 
   private static void measureHistory(HistoryBenchmark history, ServerProcess server, Figures f) {
     {
+      double waited = HistoryBenchmark.awaitCompressionIdle(server);
+      long began = System.nanoTime();
       history.warmCache(server);
+      log("  waited %.0f ms for the compression of the loaded history, then read every channel's newest samples in %.0f ms",
+          waited, (System.nanoTime() - began) / 1e6);
       f.queries = history.queries(server, QUERIES);
       f.residentMiB = HistoryBenchmark.residentMiB(server);
       f.heapMiB = HistoryBenchmark.liveHeapMiB(server);
