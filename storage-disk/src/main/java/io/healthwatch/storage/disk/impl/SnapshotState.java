@@ -5,7 +5,6 @@ import io.healthwatch.core.model.Outage;
 import io.healthwatch.core.model.WatchSession;
 import io.healthwatch.core.json.Json;
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -81,16 +80,22 @@ record SnapshotState(
       throw new IOException("bad checksum or length of the rollups");
     }
     Map<String, byte[]> rollups = new HashMap<>();
-    try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(data, end + Frames.HEADER, binary))) {
-      int n = in.readInt();
+    java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(data, end + Frames.HEADER, binary);
+    try {
+      int n = in.getInt();
       for (int i = 0; i < n; i++) {
-        byte[] id = in.readNBytes(in.readInt());
-        byte[] buckets = in.readNBytes(in.readInt());
-        rollups.put(new String(id, StandardCharsets.UTF_8), buckets);
+        int idLength = in.getInt();
+        String id = new String(data, in.position(), idLength, StandardCharsets.UTF_8);
+        in.position(in.position() + idLength);
+        int length = in.getInt();
+        rollups.put(id, java.util.Arrays.copyOfRange(data, in.position(), in.position() + length));
+        in.position(in.position() + length);
       }
-      if (in.available() != 0) {
-        throw new IOException("unexpected bytes after the rollups");
-      }
+    } catch (RuntimeException e) {
+      throw new IOException("the rollups are cut short", e);
+    }
+    if (in.hasRemaining()) {
+      throw new IOException("unexpected bytes after the rollups");
     }
     return new Decoded(s, rollups);
   }
