@@ -27,6 +27,8 @@ public final class ServerBenchmark {
   private static final long SAMPLES = Long.getLong("bench.samples", 10_000_000L);
   /** The history of the MySQL backend, when it must be smaller to load in the time there is. */
   private static final long MYSQL_SAMPLES = Long.getLong("bench.mysqlSamples", SAMPLES);
+  /** The history of the memory backend, which holds all of it in the server's heap. */
+  private static final long MEMORY_SAMPLES = Long.getLong("bench.memorySamples", Math.min(SAMPLES, 2_000_000L));
   private static final int CHANNELS = Integer.getInteger("bench.channels", 1_000);
   private static final Duration WARMUP = Duration.ofSeconds(Integer.getInteger("bench.warmup", 5));
   private static final Duration MEASURE = Duration.ofSeconds(Integer.getInteger("bench.seconds", 20));
@@ -144,7 +146,11 @@ public final class ServerBenchmark {
   }
 
   private static long historySize(Backend backend) {
-    return backend == Backend.MYSQL ? MYSQL_SAMPLES : SAMPLES;
+    return switch (backend) {
+      case MYSQL -> MYSQL_SAMPLES;
+      case MEMORY -> MEMORY_SAMPLES;
+      case DISK -> SAMPLES;
+    };
   }
 
   /**
@@ -180,14 +186,14 @@ public final class ServerBenchmark {
 
   private static void measureHistory(HistoryBenchmark history, ServerProcess server, Figures f) {
     {
+      double waited = HistoryBenchmark.awaitCompressionIdle(server);
+      long began = System.nanoTime();
       history.warmCache(server);
+      log("  waited %.0f ms for the compression of the loaded history, then read every channel's newest samples in %.0f ms",
+          waited, (System.nanoTime() - began) / 1e6);
       f.queries = history.queries(server, QUERIES);
       f.residentMiB = HistoryBenchmark.residentMiB(server);
-      f.heapMiB = Double.MAX_VALUE;
-      for (int i = 0; i < 5; i++) {
-        f.heapMiB = Math.min(f.heapMiB, HistoryBenchmark.heapUsedMiB(server));
-        ServerProcess.pause(500);
-      }
+      f.heapMiB = HistoryBenchmark.liveHeapMiB(server);
       HistoryBenchmark.Queries q = f.queries;
       log("  p50/p99 (ms): window %.1f/%.1f, week-old %.1f/%.1f, stats %.1f/%.1f; RSS %.0f MiB, heap %.0f MiB",
           q.newestP50(), q.newestP99(), q.weekOldP50(), q.weekOldP99(), q.statsP50(), q.statsP99(), f.residentMiB, f.heapMiB);
@@ -198,8 +204,8 @@ public final class ServerBenchmark {
 
   private static String table(Map<Backend, Figures> all) {
     List<String> rows = new ArrayList<>();
-    rows.add(String.format("Server benchmark: %,d samples (MySQL: %,d) over %,d channels, %d connections, %d s measured after %d s warm-up,"
-        + " server heap -Xmx%s, %d cores, MySQL pool %d", SAMPLES, MYSQL_SAMPLES, CHANNELS, CONNECTIONS, MEASURE.toSeconds(), WARMUP.toSeconds(),
+    rows.add(String.format("Server benchmark: %,d samples (memory: %,d, MySQL: %,d) over %,d channels, %d connections, %d s measured after %d s warm-up,"
+        + " server heap -Xmx%s, %d cores, MySQL pool %d", SAMPLES, MEMORY_SAMPLES, MYSQL_SAMPLES, CHANNELS, CONNECTIONS, MEASURE.toSeconds(), WARMUP.toSeconds(),
         SERVER_HEAP, Runtime.getRuntime().availableProcessors(), MYSQL_POOL));
     rows.add("");
     rows.add("| figure | backend | value | baseline (same run) | ratio | target |");
@@ -233,7 +239,7 @@ public final class ServerBenchmark {
             base == null || e.getKey() == Backend.MEMORY ? "" : ratio(r.p99Millis(), base.p99Millis()), "p99 < 50 ms"));
       }
     }
-    rate(rows, all, memory, "history load, " + count(FILL_BATCH) + "-sample batches, " + FILL_CONNECTIONS
+    rate(rows, all, memory, true, "history load, " + count(FILL_BATCH) + "-sample batches, " + FILL_CONNECTIONS
         + " in flight (samples/s; memory over HTTP, disk and MySQL through the store API)", f -> f.fillPerSecond, Map.of());
     for (Map.Entry<Backend, Figures> e : all.entrySet()) {
       if (e.getValue().historySamples > 0) {
@@ -244,7 +250,7 @@ public final class ServerBenchmark {
     for (Map.Entry<Backend, Figures> e : all.entrySet()) {
       Figures f = e.getValue();
       if (!Double.isNaN(f.fullStartMillis)) {
-        rows.add(row("start-up, process start to /health/ready 200, with the history (ms)", e.getKey().wireName(),
+        rows.add(row("start-up, process start to /health/ready 200, with the history (ms)", sized(e.getKey(), f),
             millis(f.fullStartMillis), "empty " + e.getKey().wireName() + ": " + millis(f.emptyStartMillis),
             ratio(f.fullStartMillis, f.emptyStartMillis), "< 3,000 ms"));
       } else if (!Double.isNaN(f.emptyStartMillis)) {
@@ -257,7 +263,7 @@ public final class ServerBenchmark {
     for (Map.Entry<Backend, Figures> e : all.entrySet()) {
       HistoryBenchmark.Queries q = e.getValue().queries;
       if (q != null) {
-        rows.add(row("window: 1,000 samples a week old (not cached), p99 (ms)", e.getKey().wireName(),
+        rows.add(row("window: 1,000 samples a week old (not cached), p99 (ms)", sized(e.getKey(), e.getValue()),
             millis(q.weekOldP99()) + String.format(" (%.0f samples per answer)", q.weekOldSamplesPerAnswer()),
             "newest 1,000 on " + e.getKey().wireName() + ": " + millis(q.newestP99()), ratio(q.weekOldP99(), q.newestP99()),
             e.getKey() == Backend.DISK ? "< 10 ms" : e.getKey() == Backend.MYSQL ? "< 20 ms" : ""));
@@ -265,8 +271,8 @@ public final class ServerBenchmark {
     }
     latencyRows(rows, all, memory, "30-day /stats of one channel, p99 (ms)", q -> q.statsP99(),
         Map.of(Backend.DISK, "< 20 ms", Backend.MYSQL, "< 20 ms"));
-    rate(rows, all, memory, "resident memory (RSS) with every channel cached (MiB)", f -> f.residentMiB, Map.of());
-    rate(rows, all, memory, "heap used with every channel cached (MiB)", f -> f.heapMiB,
+    rate(rows, all, memory, true, "resident memory (RSS) with every channel cached (MiB)", f -> f.residentMiB, Map.of());
+    rate(rows, all, memory, true, "live heap (after a full GC) with every channel cached (MiB)", f -> f.heapMiB,
         Map.of(Backend.DISK, "< 256 MiB", Backend.MYSQL, "< 256 MiB"));
     return String.join("\n", rows);
   }
@@ -274,20 +280,34 @@ public final class ServerBenchmark {
   /** One row per backend: the figure, and memory's as the baseline of the others. */
   private static void rate(List<String> rows, Map<Backend, Figures> all, Figures memory, String figure,
       Function<Figures, Double> value, Map<Backend, String> targets) {
+    rate(rows, all, memory, false, figure, value, targets);
+  }
+
+  /** The same; with {@code sized}, each backend is named with the size of its history (figures of the history phase). */
+  private static void rate(List<String> rows, Map<Backend, Figures> all, Figures memory, boolean sized, String figure,
+      Function<Figures, Double> value, Map<Backend, String> targets) {
     for (Map.Entry<Backend, Figures> e : all.entrySet()) {
       double v = value.apply(e.getValue());
       if (Double.isNaN(v)) {
         continue;
       }
       boolean withBase = memory != null && e.getKey() != Backend.MEMORY && !Double.isNaN(value.apply(memory));
-      rows.add(row(figure, e.getKey().wireName(), count(v), withBase ? "memory: " + count(value.apply(memory)) : "",
+      String base = sized ? sized(Backend.MEMORY, memory) : "memory";
+      rows.add(row(figure, sized ? sized(e.getKey(), e.getValue()) : e.getKey().wireName(), count(v),
+          withBase ? base + ": " + count(value.apply(memory)) : "",
           withBase ? ratio(v, value.apply(memory)) : "", targets.getOrDefault(e.getKey(), "")));
     }
   }
 
+  /** A backend named with the size of the history its figure was measured on. */
+  private static String sized(Backend backend, Figures f) {
+    return f == null || f.historySamples == 0 ? backend.wireName()
+        : backend.wireName() + " (" + count(f.historySamples) + " samples)";
+  }
+
   private static void latencyRows(List<String> rows, Map<Backend, Figures> all, Figures memory, String figure,
       Function<HistoryBenchmark.Queries, Double> value, Map<Backend, String> targets) {
-    rate(rows, all, memory, figure, f -> f.queries == null ? Double.NaN : value.apply(f.queries), targets);
+    rate(rows, all, memory, true, figure, f -> f.queries == null ? Double.NaN : value.apply(f.queries), targets);
   }
 
   private static String row(String figure, String backend, String value, String baseline, String ratio, String target) {

@@ -151,6 +151,7 @@ public final class DiskStore implements HealthStore {
     Context context = vertx.getOrCreateContext();
     return vertx.executeBlocking(() -> {
       DiskEngine engine = DiskEngine.open(copy);
+      LOG.log(System.Logger.Level.INFO, "disk store " + engine.directory() + " loaded in " + engine.loadTimes());
       AuditFile audit;
       try {
         audit = AuditFile.open(copy);

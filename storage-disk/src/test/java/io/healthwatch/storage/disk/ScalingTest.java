@@ -196,6 +196,31 @@ class ScalingTest {
   }
 
   @Test
+  @DisplayName("after a restart the first read of a channel's newest samples fills its cache; later ones read nothing")
+  void newestSamplesCachedAfterRestart(Vertx vertx, @TempDir Path dir) {
+    fill(vertx, dir);
+    CountingFileOps ops = new CountingFileOps();
+    HealthStore store = TestSupport.open(vertx, options(dir, ops).setCompressSealedSegments(false));
+    List<Long> expected = java.util.stream.IntStream.range(0, SAMPLES).filter(n -> n % 4 == 1)
+        .mapToObj(n -> TestSupport.T0 + n * 1000L).sorted(java.util.Comparator.reverseOrder()).limit(100).toList();
+    SampleQuery newest = new SampleQuery(0, Long.MAX_VALUE, 100, SortOrder.DESC);
+    ops.bytesRead.set(0);
+    assertThat(await(store.samples("c1", newest))).extracting(Sample::timestamp).containsExactlyElementsOf(expected);
+    assertThat(ops.bytesRead.get()).as("the first read goes to the log").isPositive();
+    ops.bytesRead.set(0);
+    assertThat(await(store.samples("c1", newest))).extracting(Sample::timestamp).containsExactlyElementsOf(expected);
+    assertThat(await(store.samples("c1", new SampleQuery(0, Long.MAX_VALUE, 10, SortOrder.DESC))))
+        .extracting(Sample::timestamp).containsExactlyElementsOf(expected.subList(0, 10));
+    assertThat(ops.bytesRead.get()).as("bytes read by the same reads once the cache is filled").isZero();
+    // The cache goes on from there: a new sample is the newest, an old one is found a duplicate.
+    await(store.ingest(List.of(TestSupport.sample("c1", TestSupport.T0 + SAMPLES * 1000L, true))));
+    assertThat(await(store.samples("c1", newest))).hasSize(100).first().extracting(Sample::timestamp)
+        .isEqualTo(TestSupport.T0 + SAMPLES * 1000L);
+    assertThat(await(store.ingest(List.of(TestSupport.sample("c1", expected.get(50), true)))).duplicates()).isEqualTo(1);
+    await(store.close());
+  }
+
+  @Test
   @DisplayName("a re-sent history, every sample a duplicate, reads the log about once, not once a sample")
   void resentHistory(Vertx vertx, @TempDir Path dir) {
     fill(vertx, dir);

@@ -60,22 +60,37 @@ final class RollupStore {
     return rollups.bucketCount();
   }
 
-  /** What a snapshot holds of the rollups. */
+  /**
+   * What a snapshot's JSON holds of the rollups: the raw floor, and in version 1 snapshots the
+   * channels' buckets as base64 strings (version 2 writes no channels here, see {@link #channelBytes}).
+   */
   record State(long rawFloor, Map<String, String> channels) {}
 
   State state() {
-    return new State(rawFloor, rollups.encode());
+    return new State(rawFloor, Map.of());
   }
 
-  /** Restores a snapshot's rollups; a snapshot without them asks for a rebuild after recovery. */
-  void restore(State s) {
+  /** Every channel's encoded buckets, for the binary part of a snapshot. */
+  Map<String, byte[]> channelBytes() {
+    return rollups.encodeBytes();
+  }
+
+  /**
+   * Restores a snapshot's rollups: {@code channels} from its binary part, or (null, version 1) the
+   * base64 strings of its JSON; a snapshot without rollups asks for a rebuild after recovery.
+   */
+  void restore(State s, Map<String, byte[]> channels) {
     clear();
     if (s == null) {
       needsRebuild = true;
       return;
     }
     rawFloor = s.rawFloor();
-    rollups.decode(s.channels());
+    if (channels != null) {
+      rollups.decodeBytes(channels);
+    } else {
+      rollups.decode(s.channels());
+    }
   }
 
   boolean needsRebuild() {

@@ -1,0 +1,88 @@
+package io.healthwatch.storage.disk;
+
+import io.healthwatch.core.model.Reason;
+import io.healthwatch.core.model.Sample;
+import io.healthwatch.core.storage.HealthStore;
+import io.healthwatch.core.storage.SampleQuery;
+import io.healthwatch.core.storage.StoreOptions;
+import io.healthwatch.storage.disk.impl.DiskEngine;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Where the start of a store with a long history goes: loads {@code healthwatch.bench.samples}
+ * samples (default 2,000,000) over 1,000 channels and 29 days into a data directory (the first
+ * argument; kept, and reused when it already holds a store), then opens the engine five times and
+ * prints how long each load took and its parts, and the heap in use after a full collection.
+ */
+public final class StartupBenchmark {
+  private static final long DAY = 86_400_000L;
+
+  private StartupBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    long samples = Long.getLong("healthwatch.bench.samples", 2_000_000L);
+    int channels = 1_000;
+    Path dir = args.length > 0 ? Path.of(args[0]) : Files.createTempDirectory("hw-startup");
+    Vertx vertx = Vertx.vertx();
+    DiskStoreOptions options = new DiskStoreOptions().setDataDir(dir).setStoreOptions(new StoreOptions());
+    if (!Files.exists(dir.resolve("store.lock"))) {
+      HealthStore store = TestSupport.await(DiskStore.open(vertx, options));
+      long perChannel = samples / channels;
+      long interval = 29 * DAY / perChannel;
+      long start = System.currentTimeMillis() - 60_000 - perChannel * interval;
+      Semaphore inFlight = new Semaphore(8);
+      AtomicReference<Throwable> failed = new AtomicReference<>();
+      long began = System.nanoTime();
+      for (long first = 0; first < samples; first += 10_000) {
+        List<Sample> batch = new ArrayList<>(10_000);
+        for (long seq = first; seq < Math.min(samples, first + 10_000); seq++) {
+          boolean ok = seq % 17 != 0;
+          batch.add(new Sample("ch-" + seq % channels, start + (seq / channels) * interval + seq % channels, ok,
+              20 + seq % 180, ok ? null : Reason.TIMEOUT, ok ? null : "no answer within 5s", null));
+        }
+        inFlight.acquire();
+        Future<?> f = store.ingest(batch);
+        f.onComplete(r -> {
+          if (r.failed()) {
+            failed.set(r.cause());
+          }
+          inFlight.release();
+        });
+      }
+      inFlight.acquire(8);
+      if (failed.get() != null) {
+        throw new IllegalStateException(failed.get());
+      }
+      System.out.printf("loaded %,d samples in %.1f s into %s%n", samples, (System.nanoTime() - began) / 1e9, dir);
+      TestSupport.await(store.close());
+    }
+    for (int i = 0; i < 5; i++) {
+      long t = System.nanoTime();
+      DiskEngine engine = DiskEngine.open(options);
+      double ms = (System.nanoTime() - t) / 1e6;
+      System.gc();
+      Runtime rt = Runtime.getRuntime();
+      long used = rt.totalMemory() - rt.freeMemory();
+      if (Boolean.getBoolean("healthwatch.bench.warm")) {
+        t = System.nanoTime();
+        for (int c = 0; c < channels; c++) {
+          engine.samples("ch-" + c, new SampleQuery(0, Long.MAX_VALUE, 1_000, io.healthwatch.core.storage.SortOrder.DESC));
+        }
+        double warm = (System.nanoTime() - t) / 1e6;
+        System.gc();
+        long cached = rt.totalMemory() - rt.freeMemory();
+        System.out.printf("  warming every channel's cache took %.0f ms; heap %d MiB with it%n", warm, cached >> 20);
+      }
+      System.out.printf("open %d: %.0f ms (%s); heap after GC %d MiB%n", i, ms, engine.loadTimes(), used >> 20);
+      engine.close();
+    }
+    TestSupport.await(vertx.close());
+  }
+}
