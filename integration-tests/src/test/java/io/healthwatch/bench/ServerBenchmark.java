@@ -32,8 +32,8 @@ public final class ServerBenchmark {
   private static final int CHANNELS = Integer.getInteger("bench.channels", 1_000);
   private static final Duration WARMUP = Duration.ofSeconds(Integer.getInteger("bench.warmup", 5));
   /**
-   * Warm-up of the latency run, the first phase on a freshly started server: for its first
-   * seconds (JIT compilation on two cores) a fresh server stalls deliveries for up to 1.5 s.
+   * Warm-up of the latency run, the first phase on a freshly started server: in its first seconds
+   * (likely a fresh JVM still compiling on two cores) a server stalls deliveries for up to 1.5 s.
    */
   private static final Duration LATENCY_WARMUP = Duration.ofSeconds(Integer.getInteger("bench.latencyWarmup", 10));
   private static final Duration MEASURE = Duration.ofSeconds(Integer.getInteger("bench.seconds", 20));
