@@ -107,6 +107,8 @@ public final class DiskEngine {
   private long cachedSamples;
   /** Channels whose cache was filled from the log since the last load ({@link #warmCache}). */
   private final Set<String> warmed = new HashSet<>();
+  /** How long the last {@link #load} took, and its parts. */
+  private String loadTimes = "";
   private final LinkedHashMap<String, Outage> outages = new LinkedHashMap<>();
   private final LinkedHashMap<String, Outage> pendingArchive = new LinkedHashMap<>();
   private WatchSession activeWatch;
@@ -290,18 +292,9 @@ public final class DiskEngine {
     segmentFiles.putAll(compressedInUse);
 
     SnapshotState.Decoded snapshot = null;
-    // Every kept snapshot is checked whole (the older one is the fallback); the JSON of all but the
-    // newest is parsed on another thread meanwhile, the files are read and judged here, in order.
-    Map<Long, java.util.concurrent.CompletableFuture<Parsed>> parsing = new HashMap<>();
+    // Every kept snapshot is checked whole: the older one is the fallback.
     for (Map.Entry<Long, Path> e : snapshotFiles.descendingMap().entrySet()) {
-      if (e.getKey() < snapshotFiles.lastKey()) {
-        byte[] data = readSnapshotFrame(e.getValue());
-        parsing.put(e.getKey(), java.util.concurrent.CompletableFuture.supplyAsync(() -> Parsed.of(data)));
-      }
-    }
-    for (Map.Entry<Long, Path> e : snapshotFiles.descendingMap().entrySet()) {
-      java.util.concurrent.CompletableFuture<Parsed> older = parsing.get(e.getKey());
-      SnapshotState.Decoded s = readSnapshot(e.getValue(), e.getKey(), durableOnly, older == null ? null : older.join());
+      SnapshotState.Decoded s = readSnapshot(e.getValue(), e.getKey(), durableOnly);
       if (s != null) {
         snapshots.put(e.getKey(), 0L);
         if (snapshot == null) {
@@ -391,8 +384,6 @@ public final class DiskEngine {
         (done - began) / 1e6, (snapshotDone - began) / 1e6, segments.size(), (segmentsDone - snapshotDone) / 1e6,
         (done - segmentsDone) / 1e6);
   }
-
-  private String loadTimes = "";
 
   /** How long the last load took, and its parts (logged at start). */
   public String loadTimes() {
@@ -518,46 +509,13 @@ public final class DiskEngine {
     }
   }
 
-  /** A snapshot's JSON parsed, or why it could not be read. */
-  private record Parsed(SnapshotState.Decoded state, Exception error) {
-    static Parsed of(byte[] data) {
-      try {
-        return new Parsed(parseSnapshot(data), null);
-      } catch (IOException | RuntimeException e) {
-        return new Parsed(null, e);
-      }
-    }
-  }
-
-  /** A snapshot file's bytes; null if it cannot be read (then {@link #readSnapshot} reads it again and reports why). */
-  private byte[] readSnapshotFrame(Path path) {
-    try (FileOps.Handle h = fs.openRead(path)) {
-      return Frames.readAll(h);
-    } catch (IOException | RuntimeException e) {
-      return null;
-    }
-  }
-
-  private static SnapshotState.Decoded parseSnapshot(byte[] data) throws IOException {
-    if (data == null) {
-      throw new IOException("cannot be read");
-    }
-    return SnapshotState.decode(data);
-  }
-
-  /** Reads and checks a snapshot; {@code parsed}, when given, is its content parsed already. */
-  private SnapshotState.Decoded readSnapshot(Path path, long position, boolean durableOnly, Parsed parsed) {
+  private SnapshotState.Decoded readSnapshot(Path path, long position, boolean durableOnly) {
     try {
-      SnapshotState.Decoded s;
-      if (parsed != null && parsed.error() == null) {
-        s = parsed.state();
-      } else {
-        byte[] data;
-        try (FileOps.Handle h = fs.openRead(path)) {
-          data = Frames.readAll(h);
-        }
-        s = parseSnapshot(data);
+      byte[] data;
+      try (FileOps.Handle h = fs.openRead(path)) {
+        data = Frames.readAll(h);
       }
+      SnapshotState.Decoded s = SnapshotState.decode(data);
       if (s.position() != position) {
         throw new IOException("unexpected position");
       }

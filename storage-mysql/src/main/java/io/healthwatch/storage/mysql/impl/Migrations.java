@@ -18,29 +18,31 @@ import java.util.function.Function;
 public final class Migrations {
   private static final int LOCK_WAIT_SECONDS = 30;
 
-  /** One schema version: its statements and, for a step that cannot say IF NOT EXISTS, an index to check. */
+  /** One schema version: its statements and, for a step that cannot say IF NOT EXISTS, what to check first. */
   record Migration(int version, String description, List<Step> steps) {}
 
-  record Step(String sql, String table, String index, Function<SqlConnection, Future<Void>> action) {
-    Step(String sql, String table, String index) {
-      this(sql, table, index, null);
-    }
-
+  /**
+   * A statement, skipped when {@code existsQuery} (two parameters, {@code table} and {@code name})
+   * finds what it would create; or an action done in Java.
+   */
+  record Step(String sql, String existsQuery, String table, String name, Function<SqlConnection, Future<Void>> action) {
     static Step always(String sql) {
-      return new Step(sql, null, null);
+      return new Step(sql, null, null, null, null);
     }
 
-    /** A step done in Java on the migration connection (it must be safe to repeat). */
-    static Step run(Function<SqlConnection, Future<Void>> action) {
-      return new Step(null, null, null, action);
+    /** {@code ALTER TABLE ... ADD KEY}, skipped when the index is there. */
+    static Step addIndex(String sql, String table, String index) {
+      return new Step(sql, SqlQueries.INDEX_EXISTS, table, index, null);
     }
 
     /** {@code ALTER TABLE ... ADD COLUMN}, skipped when the column is there (MySQL 8 has no IF NOT EXISTS for it). */
     static Step addColumn(String sql, String table, String column) {
-      return run(conn -> conn.preparedQuery(SqlQueries.COLUMN_EXISTS).execute(Tuple.of(table, column))
-          .compose(rows -> rows.iterator().next().getLong("found") > 0
-              ? Future.succeededFuture()
-              : conn.query(sql).execute().mapEmpty()));
+      return new Step(sql, SqlQueries.COLUMN_EXISTS, table, column, null);
+    }
+
+    /** A step done in Java on the migration connection (it must be safe to repeat). */
+    static Step run(Function<SqlConnection, Future<Void>> action) {
+      return new Step(null, null, null, null, action);
     }
   }
 
@@ -49,7 +51,7 @@ public final class Migrations {
           SqlQueries.V1.stream().map(Step::always).toList()),
       new Migration(2, "watch sessions; time index on samples",
           List.of(Step.always(SqlQueries.V2_WATCH_SESSIONS),
-              new Step(SqlQueries.V2_SAMPLES_TIME_INDEX, "health_samples", "idx_samples_time"))),
+              Step.addIndex(SqlQueries.V2_SAMPLES_TIME_INDEX, "health_samples", "idx_samples_time"))),
       // ---- rollups (RollupSql, MySqlRollups) ----
       new Migration(3, "minute and hour rollups; rollups of the stored samples",
           java.util.stream.Stream.concat(RollupSql.V3.stream().map(Step::always),
@@ -126,10 +128,10 @@ public final class Migrations {
     if (step.action() != null) {
       return step.action().apply(conn);
     }
-    if (step.index() == null) {
+    if (step.existsQuery() == null) {
       return conn.query(step.sql()).execute().mapEmpty();
     }
-    return conn.preparedQuery(SqlQueries.INDEX_EXISTS).execute(Tuple.of(step.table(), step.index()))
+    return conn.preparedQuery(step.existsQuery()).execute(Tuple.of(step.table(), step.name()))
         .compose(rows -> rows.iterator().next().getLong("found") > 0
             ? Future.succeededFuture()
             : conn.query(step.sql()).execute().mapEmpty());

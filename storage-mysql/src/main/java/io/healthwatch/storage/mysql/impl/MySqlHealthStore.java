@@ -938,7 +938,7 @@ public final class MySqlHealthStore implements HealthStore {
         .compose(stored -> {
           List<Sample> fresh = samples.stream().filter(s -> !stored.contains(s.key())).toList();
           return insertIgnoring(conn, fresh, 0, 0)
-              .compose(n -> MySqlRollups.update(conn, fresh, MySqlRollups.readAll(c -> Long.MAX_VALUE))
+              .compose(n -> MySqlRollups.update(conn, fresh, (MySqlRollups.Before) c -> Long.MAX_VALUE)
                   .compose(v -> clearWriteTokens(conn, fresh))
                   .map(n));
         });

@@ -39,7 +39,11 @@ final class MySqlRollups {
 
   // ---- ingest --------------------------------------------------------------------------------
 
-  /** Where a channel's buckets stand before a batch, as read under its row lock. */
+  /**
+   * Where a channel's buckets stand before a batch, as read under its row lock. As a lambda (only
+   * {@link #lastSampleAt}): every stored bucket is read before it is merged into.
+   */
+  @FunctionalInterface
   interface Before {
     /** The channel's newest stored timestamp, null without samples: buckets after it hold nothing stored. */
     Long lastSampleAt(String channelId);
@@ -48,22 +52,9 @@ final class MySqlRollups {
      * The stored bucket of {@code unit} ({@link RollupPlan#MINUTE} or {@link RollupPlan#HOUR})
      * starting at {@code start} when it is known without reading it, else null.
      */
-    RollupBucket known(String channelId, long unit, long start);
-  }
-
-  /** Every stored bucket is read before it is merged into. */
-  static Before readAll(java.util.function.Function<String, Long> lastSampleAt) {
-    return new Before() {
-      @Override
-      public Long lastSampleAt(String channelId) {
-        return lastSampleAt.apply(channelId);
-      }
-
-      @Override
-      public RollupBucket known(String channelId, long unit, long start) {
-        return null;
-      }
-    };
+    default RollupBucket known(String channelId, long unit, long start) {
+      return null;
+    }
   }
 
   /**

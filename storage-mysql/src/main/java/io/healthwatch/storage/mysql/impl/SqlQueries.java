@@ -184,7 +184,7 @@ public final class SqlQueries {
         + " ON DUPLICATE KEY UPDATE " + STATE_ASSIGNMENTS + ", write_token = VALUES(write_token)";
   }
 
-  /** A whole state row, inserted or replacing the channel's (restore). */
+  /** Every state column but the id set from the row's VALUES, for the upserts of state rows. */
   private static final String STATE_ASSIGNMENTS = "state = VALUES(state), last_sample_at = VALUES(last_sample_at),"
       + " last_sample_success = VALUES(last_sample_success), last_latency_ms = VALUES(last_latency_ms),"
       + " consecutive_failures = VALUES(consecutive_failures), last_state_change_at = VALUES(last_state_change_at),"
@@ -192,6 +192,7 @@ public final class SqlQueries {
       + " failure_streak_started_at = VALUES(failure_streak_started_at),"
       + " failure_streak_reason = VALUES(failure_streak_reason)";
 
+  /** A whole state row, inserted or replacing the channel's (restore); its write token becomes 0. */
   public static final String UPSERT_STATE = "INSERT INTO channel_states (" + STATE_COLUMNS + ") VALUES ("
       + placeholders(11) + ") ON DUPLICATE KEY UPDATE " + STATE_ASSIGNMENTS + ", write_token = 0";
 
