@@ -41,6 +41,7 @@ class ContainerTest {
   private static final Path ROOT = ServerProcess.targetDir().resolve("../..").normalize();
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private static final String SECRETS = "/run/secrets/";
+  private static final String SHARED_ARCHIVE = "-XX:SharedArchiveFile=";
 
   @TempDir
   Path dir;
@@ -163,6 +164,12 @@ class ContainerTest {
     assertThat(entrypoint.get(0)).isEqualTo("java");
     assertThat(entrypoint.subList(entrypoint.size() - 2, entrypoint.size())).containsExactly("-jar", jarInImage);
     assertThat(one(file, "CMD").jsonArray()).containsExactly("serve");
+    String imageJar = jarInImage;
+    String archive = entrypoint.stream().filter(a -> a.startsWith(SHARED_ARCHIVE)).findFirst()
+        .orElseThrow(() -> new AssertionError("the entrypoint uses a class-data archive")).substring(SHARED_ARCHIVE.length());
+    assertThat(all(file, "RUN").stream().map(Instruction::args)).as("the image makes the archive it starts with")
+        .anyMatch(run -> run.contains("-XX:ArchiveClassesAtExit=" + archive) && run.contains(imageJar)
+            && run.contains("class-data-training"));
 
     Map<String, String> env = imageEnv(file);
     assertThat(ConfigResolver.environmentVariables()).as("variables the server reads").containsAll(env.keySet());
@@ -236,7 +243,9 @@ class ContainerTest {
 
       List<String> entrypoint = one(file, "ENTRYPOINT").jsonArray();
       ServerProcess.Builder builder = ServerProcess.builder().name("container").portByEnvironment()
-          .jvmArgs(entrypoint.subList(1, entrypoint.indexOf("-jar")).toArray(String[]::new));
+          // the image's archive path exists only in the image; ServerProcess uses the build's archive
+          .jvmArgs(entrypoint.subList(1, entrypoint.indexOf("-jar")).stream().filter(a -> !a.startsWith(SHARED_ARCHIVE))
+              .toArray(String[]::new));
       env.forEach(builder::env);
       try (ServerProcess server = builder.start()) {
         server.awaitReady(Duration.ofSeconds(30));

@@ -303,6 +303,11 @@ public final class ServerProcess implements AutoCloseable {
       int chosen = given >= 0 ? Integer.parseInt(args.get(given + 1)) : port > 0 ? port : freePort();
       List<String> command = new ArrayList<>();
       command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      // as README's start command: the class-data archive the build made beside the jar
+      Path archive = jar().resolveSibling("healthwatch.jsa");
+      if (Files.isRegularFile(archive)) {
+        command.add("-XX:SharedArchiveFile=" + archive);
+      }
       command.addAll(jvmArgs);
       command.add("-jar");
       command.add(jar().toString());

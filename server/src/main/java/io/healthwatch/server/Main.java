@@ -1,6 +1,7 @@
 package io.healthwatch.server;
 
 import io.healthwatch.server.cli.BackupCommand;
+import io.healthwatch.server.cli.ClassDataTrainingCommand;
 import io.healthwatch.server.cli.ImportLegacyCommand;
 import io.healthwatch.server.cli.Logging;
 import io.healthwatch.server.cli.MigrateCommand;
@@ -20,7 +21,7 @@ import picocli.CommandLine.Mixin;
 @Command(name = "healthwatch", mixinStandardHelpOptions = true, version = "healthwatch 0.1.0",
     description = "Stores and serves health-monitoring results.",
     subcommands = {ServeCommand.class, VerifyCommand.class, BackupCommand.class, RestoreCommand.class,
-        MigrateCommand.class, ImportLegacyCommand.class})
+        MigrateCommand.class, ImportLegacyCommand.class, ClassDataTrainingCommand.class})
 public final class Main implements Callable<Integer> {
   @Mixin
   ServeOptions options = new ServeOptions();

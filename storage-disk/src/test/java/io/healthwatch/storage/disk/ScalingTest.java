@@ -146,16 +146,21 @@ class ScalingTest {
         .setStoreOptions(new StoreOptions().setMaxCachedSamplesPerChannel(100));
   }
 
-  private static void fill(Vertx vertx, Path dir) {
-    HealthStore store = TestSupport.open(vertx, options(dir, FileOps.nio()).setCompressSealedSegments(false));
-    for (int b = 0; b < SAMPLES / 100; b++) {
+  /** Stores {@code samples} samples one second apart over channels c0 to c3, in batches of {@code size}. */
+  private static void ingest(HealthStore store, int samples, int size) {
+    for (int b = 0; b < samples / size; b++) {
       List<Sample> batch = new ArrayList<>();
-      for (int i = 0; i < 100; i++) {
-        int n = b * 100 + i;
+      for (int i = 0; i < size; i++) {
+        int n = b * size + i;
         batch.add(TestSupport.sample("c" + (n % 4), TestSupport.T0 + n * 1000L, n % 13 != 0));
       }
       await(store.ingest(batch));
     }
+  }
+
+  private static void fill(Vertx vertx, Path dir) {
+    HealthStore store = TestSupport.open(vertx, options(dir, FileOps.nio()).setCompressSealedSegments(false));
+    ingest(store, SAMPLES, 100);
     // Most of the history is read from compressed segments below.
     assertThat(await(((DiskStore) store).compactNow())).isPositive();
     await(store.close());
@@ -193,6 +198,32 @@ class ScalingTest {
     assertThat(await(store.ingest(List.of(old))).duplicates()).isEqualTo(1);
     assertThat(ops.bytesRead.get()).as("bytes read to find an old duplicate").isLessThan(SEGMENT / 4);
     await(store.close());
+  }
+
+  @Test
+  @DisplayName("a store closed with megabytes in its active segment starts again without reading that segment")
+  void closeSealsALargeActiveSegment(Vertx vertx, @TempDir Path dir) throws IOException {
+    DiskStoreOptions big = TestSupport.options(dir).setSegmentBytes(64L << 20).setSnapshotIntervalBytes(64L << 20);
+    HealthStore store = TestSupport.open(vertx, big);
+    int samples = 20_000;
+    ingest(store, samples, 500);
+    long logBytes = (long) await(store.health()).details().get("logBytes");
+    assertThat(logBytes).isGreaterThan(2L << 20);
+    await(store.close());
+
+    CountingFileOps ops = new CountingFileOps();
+    HealthStore reopened = TestSupport.open(vertx, TestSupport.options(dir).setFileOps(ops)
+        .setSegmentBytes(64L << 20).setSnapshotIntervalBytes(64L << 20).setCompressSealedSegments(false));
+    assertThat(ops.bytesRead.get()).as("bytes read at start-up after a %d-byte log", logBytes)
+        .isLessThan(logBytes / 4);
+    long stored = 0;
+    for (int c = 0; c < 4; c++) {
+      stored += await(reopened.channel("c" + c)).orElseThrow().sampleCount();
+      assertThat(await(reopened.samples("c" + c, new SampleQuery(0, Long.MAX_VALUE, 10_000, SortOrder.ASC))))
+          .hasSize(samples / 4);
+    }
+    assertThat(stored).isEqualTo(samples);
+    await(reopened.close());
   }
 
   @Test

@@ -4,6 +4,7 @@ import io.healthwatch.core.model.ChannelState;
 import io.healthwatch.core.model.Outage;
 import io.healthwatch.core.model.WatchSession;
 import io.healthwatch.core.json.Json;
+import io.healthwatch.storage.disk.FileOps;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -98,6 +99,15 @@ record SnapshotState(
       throw new IOException("unexpected bytes after the rollups");
     }
     return new Decoded(s, rollups);
+  }
+
+  /**
+   * Whether a snapshot file's checksums hold, without decoding it: one frame (version 1) or two
+   * (the JSON and the rollups of version 2), nothing after them.
+   */
+  static boolean checksumsHold(FileOps.Handle h) throws IOException {
+    int frames = Frames.countValid(h);
+    return frames == 1 || frames == 2;
   }
 
   /** A snapshot read back; {@code rollups} null for version 1, whose rollups are in the JSON. */

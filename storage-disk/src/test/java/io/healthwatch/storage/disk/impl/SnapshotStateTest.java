@@ -81,6 +81,58 @@ class SnapshotStateTest {
   }
 
   @Test
+  @DisplayName("the checksum check of an older snapshot finds the same damage as decoding it, without decoding")
+  void checksumsHold(@TempDir Path dir) throws IOException {
+    Path snap = fill(dir);
+    byte[] data = Files.readAllBytes(snap);
+    assertThat(holds(dir, data)).isTrue();
+    for (int at : new int[] {2, 20, data.length - 3}) {
+      byte[] bad = data.clone();
+      bad[at] ^= 1;
+      assertThat(holds(dir, bad)).as("a byte flipped at %d", at).isFalse();
+    }
+    assertThat(holds(dir, java.util.Arrays.copyOf(data, data.length - 1))).as("cut short").isFalse();
+    assertThat(holds(dir, java.util.Arrays.copyOf(data, data.length + 1))).as("a byte appended").isFalse();
+    assertThat(holds(dir, new byte[0])).as("empty").isFalse();
+  }
+
+  @Test
+  @DisplayName("an older snapshot whose checksum fails is kept aside and reported at start; the newest one is used")
+  void damagedOlderSnapshot(@TempDir Path dir) throws IOException {
+    Path older = fill(dir);
+    DiskEngine engine = DiskEngine.open(options(dir));
+    engine.beginGroup();
+    engine.ingest(List.of(new Sample("c0", T0 + 49 * HOUR, true, 5L, null, null, "p")));
+    engine.commitGroup();
+    engine.close();
+    byte[] data = Files.readAllBytes(older);
+    data[data.length / 2] ^= 1;
+    Files.write(older, data);
+
+    DiskEngine reopened = DiskEngine.open(options(dir));
+    try {
+      assertThat(reopened.health().status()).isEqualTo(StoreHealth.Status.DEGRADED);
+      assertThat(reopened.health().problems())
+          .anyMatch(p -> p.contains(older.getFileName().toString()) && p.contains("kept aside"));
+      assertThat(Files.exists(older)).isFalse();
+      long total = 0;
+      for (int c = 0; c < 3; c++) {
+        total += reopened.stats("c" + c, T0 - HOUR, T0 + 50 * HOUR).samples();
+      }
+      assertThat(total).isEqualTo(48 * 12 + 1);
+    } finally {
+      reopened.close();
+    }
+  }
+
+  private static boolean holds(Path dir, byte[] content) throws IOException {
+    Path file = Files.write(dir.resolve("check.snap"), content);
+    try (var h = NioFileOps.INSTANCE.openRead(file)) {
+      return SnapshotState.checksumsHold(h);
+    }
+  }
+
+  @Test
   @DisplayName("a version 1 snapshot (rollups as base64 in the JSON) restores the same state")
   void version1StillRead(@TempDir Path dir) throws IOException {
     Path snap = fill(dir);
