@@ -115,9 +115,19 @@ final class HistoryBenchmark {
     }
   }
 
-  Queries queries(ServerProcess server, int count) {
+  /**
+   * Times {@code count} queries of each kind after {@code warmup} untimed ones (the server's query
+   * paths compiled, as in a server that has been answering for a while), and after a full
+   * collection in this JVM, which has just loaded the history (its own pauses would be timed too).
+   */
+  Queries queries(ServerProcess server, int warmup, int count) {
     HttpApi api = new HttpApi(server);
-    Random random = new Random(42);
+    queries(api, new Random(7), warmup);
+    System.gc();
+    return queries(api, new Random(42), count);
+  }
+
+  private Queries queries(HttpApi api, Random random, int count) {
     long weekAgo = end - 7 * DAY;
     double[] newest = new double[count];
     double[] weekOld = new double[count];

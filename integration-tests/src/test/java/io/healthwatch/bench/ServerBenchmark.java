@@ -43,6 +43,7 @@ public final class ServerBenchmark {
   private static final boolean SUBSCRIBE_ALL = "all".equals(System.getProperty("bench.subscribe", "share"));
   private static final int EVENT_RATE = Integer.getInteger("bench.eventRate", 10_000);
   private static final int QUERIES = Integer.getInteger("bench.queries", 500);
+  private static final int QUERY_WARMUP = Integer.getInteger("bench.queryWarmup", 300);
   private static final int FILL_BATCH = Integer.getInteger("bench.fillBatch", 10_000);
   private static final int FILL_CONNECTIONS = Integer.getInteger("bench.fillConnections", 8);
   private static final int MYSQL_POOL = Integer.getInteger("bench.mysqlPool", 8);
@@ -196,7 +197,7 @@ public final class ServerBenchmark {
       history.warmCache(server);
       log("  waited %.0f ms for the compression of the loaded history, then read every channel's newest samples in %.0f ms",
           waited, (System.nanoTime() - began) / 1e6);
-      f.queries = history.queries(server, QUERIES);
+      f.queries = history.queries(server, QUERY_WARMUP, QUERIES);
       f.residentMiB = HistoryBenchmark.residentMiB(server);
       f.heapMiB = HistoryBenchmark.liveHeapMiB(server);
       HistoryBenchmark.Queries q = f.queries;
