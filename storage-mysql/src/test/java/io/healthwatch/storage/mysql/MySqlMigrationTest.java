@@ -175,10 +175,15 @@ class MySqlMigrationTest {
   @Test
   @DisplayName("a migration interrupted after its DDL but before its version row completes at the next start")
   void interrupted(Vertx vertx) {
+    completesAfterInterrupted(vertx, 1, "ALTER TABLE health_samples ADD KEY idx_samples_time (timestamp)");
+  }
+
+  /** The database at {@code version}, then the DDL of the next migration without its version row, then a start. */
+  private void completesAfterInterrupted(Vertx vertx, int version, String ddl) {
     Pool pool = pool(vertx);
-    await(Migrations.run(pool, 1, T0));
+    await(Migrations.run(pool, version, T0));
     await(pool.close());
-    db.sql("ALTER TABLE health_samples ADD KEY idx_samples_time (timestamp)");
+    db.sql(ddl);
     HealthStore store = await(MySqlStore.open(vertx, db.options()));
     assertThat(versions()).isEqualTo(Migrations.versions());
     await(store.close());
@@ -209,13 +214,7 @@ class MySqlMigrationTest {
   @Test
   @DisplayName("migration 5 interrupted after its ALTER but before its version row completes at the next start")
   void interruptedWriteToken(Vertx vertx) {
-    Pool pool = pool(vertx);
-    await(Migrations.run(pool, 4, T0));
-    await(pool.close());
-    db.sql("ALTER TABLE channel_states ADD COLUMN write_token BIGINT NOT NULL DEFAULT 0");
-    HealthStore store = await(MySqlStore.open(vertx, db.options()));
-    assertThat(versions()).isEqualTo(Migrations.versions());
-    await(store.close());
+    completesAfterInterrupted(vertx, 4, "ALTER TABLE channel_states ADD COLUMN write_token BIGINT NOT NULL DEFAULT 0");
   }
 
   @Test
@@ -251,13 +250,7 @@ class MySqlMigrationTest {
   @Test
   @DisplayName("migration 6 interrupted after its ALTER but before its version row completes at the next start")
   void interruptedClustering(Vertx vertx) {
-    Pool pool = pool(vertx);
-    await(Migrations.run(pool, 5, T0));
-    await(pool.close());
-    db.sql(io.healthwatch.storage.mysql.impl.SqlQueries.V6_CLUSTER_SAMPLES);
-    HealthStore store = await(MySqlStore.open(vertx, db.options()));
-    assertThat(versions()).isEqualTo(Migrations.versions());
-    await(store.close());
+    completesAfterInterrupted(vertx, 5, io.healthwatch.storage.mysql.impl.SqlQueries.V6_CLUSTER_SAMPLES);
   }
 
   @Test
