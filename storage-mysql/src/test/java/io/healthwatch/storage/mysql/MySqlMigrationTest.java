@@ -46,6 +46,12 @@ class MySqlMigrationTest {
         + " AND TABLE_NAME = ? AND INDEX_NAME = ?", table, index) > 0;
   }
 
+  private List<String> primaryKey(String table) {
+    return db.sql("SELECT COLUMN_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE()"
+        + " AND TABLE_NAME = ? AND INDEX_NAME = 'PRIMARY' ORDER BY SEQ_IN_INDEX", table).stream()
+        .map(r -> r.getString(0)).toList();
+  }
+
   private boolean columnExists(String table, String column) {
     return db.count("SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()"
         + " AND TABLE_NAME = ? AND COLUMN_NAME = ?", table, column) > 0;
@@ -72,7 +78,8 @@ class MySqlMigrationTest {
       assertThat(tableExists(t)).as(t).isTrue();
     }
     assertThat(indexExists("health_samples", "uq_samples_identity")).isTrue();
-    assertThat(indexExists("health_samples", "idx_samples_channel_time")).isTrue();
+    assertThat(primaryKey("health_samples")).containsExactly("channel_id", "timestamp", "probe_id");
+    assertThat(indexExists("health_samples", "idx_samples_channel_time")).as("the primary key took its place").isFalse();
     assertThat(indexExists("health_samples", "idx_samples_time")).isTrue();
     assertThat(db.count("SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()"
         + " AND TABLE_NAME = 'channel_states' AND COLUMN_NAME = 'last_sample_success'")).isEqualTo(1);
@@ -168,10 +175,15 @@ class MySqlMigrationTest {
   @Test
   @DisplayName("a migration interrupted after its DDL but before its version row completes at the next start")
   void interrupted(Vertx vertx) {
+    completesAfterInterrupted(vertx, 1, "ALTER TABLE health_samples ADD KEY idx_samples_time (timestamp)");
+  }
+
+  /** The database at {@code version}, then the DDL of the next migration without its version row, then a start. */
+  private void completesAfterInterrupted(Vertx vertx, int version, String ddl) {
     Pool pool = pool(vertx);
-    await(Migrations.run(pool, 1, T0));
+    await(Migrations.run(pool, version, T0));
     await(pool.close());
-    db.sql("ALTER TABLE health_samples ADD KEY idx_samples_time (timestamp)");
+    db.sql(ddl);
     HealthStore store = await(MySqlStore.open(vertx, db.options()));
     assertThat(versions()).isEqualTo(Migrations.versions());
     await(store.close());
@@ -202,13 +214,43 @@ class MySqlMigrationTest {
   @Test
   @DisplayName("migration 5 interrupted after its ALTER but before its version row completes at the next start")
   void interruptedWriteToken(Vertx vertx) {
+    completesAfterInterrupted(vertx, 4, "ALTER TABLE channel_states ADD COLUMN write_token BIGINT NOT NULL DEFAULT 0");
+  }
+
+  @Test
+  @DisplayName("a version 5 database gets its samples clustered by channel and time, keeps them, and still skips duplicates")
+  void fromVersionFive(Vertx vertx) {
     Pool pool = pool(vertx);
-    await(Migrations.run(pool, 4, T0));
+    assertThat(await(Migrations.run(pool, 5, T0))).isEqualTo(5);
     await(pool.close());
-    db.sql("ALTER TABLE channel_states ADD COLUMN write_token BIGINT NOT NULL DEFAULT 0");
+    assertThat(primaryKey("health_samples")).containsExactly("id");
+    for (int i = 0; i < 30; i++) {
+      db.sql("INSERT INTO health_samples (channel_id, probe_id, timestamp, success, latency_ms)"
+          + " VALUES (?, 'default', ?, 1, ?)", "c" + i % 3, T0 + (29 - i) * 1_000L, i);
+    }
+    for (int c = 0; c < 3; c++) {
+      long last = T0 + (29 - c) * 1_000L;
+      db.sql("INSERT INTO channel_states (channel_id, state, last_sample_at, last_sample_success, last_latency_ms,"
+          + " last_state_change_at, sample_count) VALUES (?, 'online', ?, 1, ?, ?, 10)", "c" + c, last, c, T0);
+    }
     HealthStore store = await(MySqlStore.open(vertx, db.options()));
     assertThat(versions()).isEqualTo(Migrations.versions());
+    assertThat(columnExists("health_samples", "id")).isFalse();
+    assertThat(primaryKey("health_samples")).containsExactly("channel_id", "timestamp", "probe_id");
+    assertThat(db.count("SELECT COUNT(*) FROM health_samples")).isEqualTo(30);
+    List<Sample> window = await(store.samples("c1", new io.healthwatch.core.storage.SampleQuery(
+        T0, T0 + 60_000, 100, io.healthwatch.core.storage.SortOrder.ASC)));
+    assertThat(window).hasSize(10).isSortedAccordingTo(java.util.Comparator.comparingLong(Sample::timestamp));
+    Sample stored = window.get(0);
+    assertThat(await(store.ingest(List.of(stored))).duplicates()).isEqualTo(1);
+    assertThat(db.count("SELECT COUNT(*) FROM health_samples")).isEqualTo(30);
     await(store.close());
+  }
+
+  @Test
+  @DisplayName("migration 6 interrupted after its ALTER but before its version row completes at the next start")
+  void interruptedClustering(Vertx vertx) {
+    completesAfterInterrupted(vertx, 5, io.healthwatch.storage.mysql.impl.SqlQueries.V6_CLUSTER_SAMPLES);
   }
 
   @Test

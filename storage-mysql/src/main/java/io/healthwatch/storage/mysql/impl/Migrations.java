@@ -58,10 +58,19 @@ public final class Migrations {
               java.util.stream.Stream.of(Step.run(MySqlRollups::backfill))).toList()),
       new Migration(4, "audit log", List.of(Step.always(SqlQueries.V4_AUDIT_LOG))),
       new Migration(5, "write token of channel rows (rollup buckets remembered between batches)",
-          List.of(Step.addColumn(SqlQueries.V5_WRITE_TOKEN, "channel_states", "write_token"))));
+          List.of(Step.addColumn(SqlQueries.V5_WRITE_TOKEN, "channel_states", "write_token"))),
+      new Migration(6, "samples clustered by channel and time (primary key channel_id, timestamp, probe_id)",
+          List.of(Step.run(Migrations::clusterSamples))));
 
   /** The version a fully migrated database has. */
-  public static final int LATEST = 5;
+  public static final int LATEST = 6;
+
+  /** {@link SqlQueries#V6_CLUSTER_SAMPLES}, skipped once the id column is gone (a repeated migration 6). */
+  private static Future<Void> clusterSamples(SqlConnection conn) {
+    return conn.preparedQuery(SqlQueries.COLUMN_EXISTS).execute(Tuple.of("health_samples", "id"))
+        .compose(rows -> rows.iterator().next().getLong("found") == 0 ? Future.succeededFuture()
+            : conn.query(SqlQueries.V6_CLUSTER_SAMPLES).execute().mapEmpty());
+  }
 
   /** The versions a fully migrated database has recorded, ascending (there may be gaps). */
   public static List<Integer> versions() {

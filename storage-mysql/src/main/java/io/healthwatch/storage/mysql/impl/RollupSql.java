@@ -85,7 +85,7 @@ public final class RollupSql {
   /** Raw samples in one of {@code ranges}, of one channel (channel-time index) or all (time index). */
   public static String raw(boolean oneChannel, int ranges) {
     return "SELECT channel_id, success, latency_ms FROM health_samples"
-        + (oneChannel ? " FORCE INDEX (idx_samples_channel_time) WHERE channel_id = ? AND (" : " WHERE (")
+        + (oneChannel ? " FORCE INDEX (PRIMARY) WHERE channel_id = ? AND (" : " WHERE (")
         + String.join(" OR ", Collections.nCopies(ranges, "(timestamp >= ? AND timestamp < ?)")) + ")";
   }
 
@@ -109,7 +109,8 @@ public final class RollupSql {
 
   /** One page of a channel's samples after (timestamp, probe_id), in index order. */
   public static final String BACKFILL_PAGE = "SELECT timestamp, probe_id, success, latency_ms FROM health_samples"
-      + " FORCE INDEX (idx_samples_channel_time) WHERE channel_id = ? AND (timestamp > ? OR (timestamp = ? AND probe_id > ?))"
+      // no index named: it runs in migration 3, before and (when repeated) after migration 6
+      + " WHERE channel_id = ? AND (timestamp > ? OR (timestamp = ? AND probe_id > ?))"
       + " ORDER BY timestamp, probe_id LIMIT " + BACKFILL_PAGE_SIZE;
 
   public static String insert(String table, int rows) {

@@ -40,6 +40,16 @@ public final class SqlQueries {
    * v5: a random token each ingest writes into the rows of its channels, so a store knows whether
    * the rollup buckets it remembers from its own last write of a channel are still what is stored.
    */
+  /**
+   * v6: the samples clustered by channel and time. The primary key was an auto-increment id, so a
+   * channel's window was a range of the channel-time index and then one row lookup per sample,
+   * spread over the whole table (p50 8 ms for 1,000 samples among 10 million); clustered by
+   * {@code (channel_id, timestamp, probe_id)} it is one range read. The channel-time index is that
+   * key now and goes; the unique key on the identity stays. The ALTER rebuilds the table.
+   */
+  public static final String V6_CLUSTER_SAMPLES = "ALTER TABLE health_samples DROP COLUMN id,"
+      + " DROP INDEX idx_samples_channel_time, ADD PRIMARY KEY (channel_id, timestamp, probe_id)";
+
   public static final String V5_WRITE_TOKEN =
       "ALTER TABLE channel_states ADD COLUMN write_token BIGINT NOT NULL DEFAULT 0";
 
@@ -129,12 +139,12 @@ public final class SqlQueries {
   }
 
   public static final String WINDOW_DESC = "SELECT " + SAMPLE_COLUMNS
-      + " FROM health_samples FORCE INDEX (idx_samples_channel_time)"
+      + " FROM health_samples FORCE INDEX (PRIMARY)"
       + " WHERE channel_id = ? AND timestamp >= ? AND timestamp < ?"
       + " ORDER BY timestamp DESC, probe_id DESC LIMIT ?";
 
   public static final String WINDOW_ASC = "SELECT " + SAMPLE_COLUMNS
-      + " FROM health_samples FORCE INDEX (idx_samples_channel_time)"
+      + " FROM health_samples FORCE INDEX (PRIMARY)"
       + " WHERE channel_id = ? AND timestamp >= ? AND timestamp < ?"
       + " ORDER BY timestamp ASC, probe_id ASC LIMIT ?";
 
@@ -309,13 +319,13 @@ public final class SqlQueries {
    * in every MariaDB.
    */
   public static final String WINDOW_ASC_AFTER = "SELECT " + SAMPLE_COLUMNS
-      + " FROM health_samples FORCE INDEX (idx_samples_channel_time)"
+      + " FROM health_samples FORCE INDEX (PRIMARY)"
       + " WHERE channel_id = ? AND timestamp >= ? AND timestamp < ?"
       + " AND (timestamp > ? OR (timestamp = ? AND probe_id > ?))"
       + " ORDER BY timestamp ASC, probe_id ASC LIMIT ?";
 
   public static final String WINDOW_DESC_BEFORE = "SELECT " + SAMPLE_COLUMNS
-      + " FROM health_samples FORCE INDEX (idx_samples_channel_time)"
+      + " FROM health_samples FORCE INDEX (PRIMARY)"
       + " WHERE channel_id = ? AND timestamp >= ? AND timestamp < ?"
       + " AND (timestamp < ? OR (timestamp = ? AND probe_id < ?))"
       + " ORDER BY timestamp DESC, probe_id DESC LIMIT ?";
@@ -326,7 +336,7 @@ public final class SqlQueries {
   public static final String END_SNAPSHOT = "ROLLBACK";
   /** A channel's samples after (timestamp, probe id), in that order. Parameters: channel, ts, ts, probe, limit. */
   public static final String SAMPLES_AFTER = "SELECT " + SAMPLE_COLUMNS
-      + " FROM health_samples FORCE INDEX (idx_samples_channel_time)"
+      + " FROM health_samples FORCE INDEX (PRIMARY)"
       + " WHERE channel_id = ? AND (timestamp > ? OR (timestamp = ? AND probe_id > ?))"
       + " ORDER BY timestamp ASC, probe_id ASC LIMIT ?";
   public static final String ALL_OUTAGES = "SELECT " + OUTAGE_COLUMNS + " FROM outages ORDER BY first_failure_at, id";
