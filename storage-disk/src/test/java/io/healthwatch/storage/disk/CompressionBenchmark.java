@@ -5,15 +5,12 @@ import io.healthwatch.core.storage.HealthStore;
 import io.healthwatch.core.storage.SampleQuery;
 import io.healthwatch.core.storage.SortOrder;
 import io.healthwatch.core.storage.StoreOptions;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 /**
@@ -118,21 +115,6 @@ public final class CompressionBenchmark {
   }
 
   private static void ingest(HealthStore store, List<List<Sample>> batches) throws Exception {
-    Semaphore permits = new Semaphore(32);
-    AtomicReference<Throwable> failure = new AtomicReference<>();
-    for (List<Sample> b : batches) {
-      permits.acquire();
-      Future<?> f = store.ingest(b);
-      f.onComplete(r -> {
-        if (r.failed()) {
-          failure.set(r.cause());
-        }
-        permits.release();
-      });
-    }
-    permits.acquire(32);
-    if (failure.get() != null) {
-      throw new IllegalStateException(failure.get());
-    }
+    TestSupport.ingestAll(store, 32, batches.iterator());
   }
 }

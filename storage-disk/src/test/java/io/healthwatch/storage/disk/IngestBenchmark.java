@@ -4,14 +4,12 @@ import io.healthwatch.core.memory.InMemoryStore;
 import io.healthwatch.core.model.Sample;
 import io.healthwatch.core.storage.HealthStore;
 import io.healthwatch.core.storage.StoreOptions;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.IntStream;
 
 /**
  * Durable ingest rate of the disk store against the in-memory store, in one run: one sample per
@@ -52,27 +50,14 @@ public final class IngestBenchmark {
   private static double rate(HealthStore store, int batchSize, int inFlight, int writes, int[] channel)
       throws Exception {
     String c = "bench-" + channel[0]++;
-    Semaphore permits = new Semaphore(inFlight);
-    AtomicReference<Throwable> failure = new AtomicReference<>();
     long start = System.nanoTime();
-    for (int w = 0; w < writes; w++) {
+    TestSupport.ingestAll(store, inFlight, IntStream.range(0, writes).mapToObj(w -> {
       List<Sample> batch = new ArrayList<>(batchSize);
       for (int i = 0; i < batchSize; i++) {
         batch.add(TestSupport.sample(c, TestSupport.T0 + (long) w * batchSize + i, true));
       }
-      permits.acquire();
-      Future<?> f = store.ingest(batch);
-      f.onComplete(r -> {
-        if (r.failed()) {
-          failure.set(r.cause());
-        }
-        permits.release();
-      });
-    }
-    permits.acquire(inFlight);
-    if (failure.get() != null) {
-      throw new IllegalStateException(failure.get());
-    }
+      return batch;
+    }).iterator());
     return (double) writes * batchSize / ((System.nanoTime() - start) / 1e9);
   }
 }

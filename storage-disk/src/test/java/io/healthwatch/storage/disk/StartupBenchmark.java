@@ -6,14 +6,12 @@ import io.healthwatch.core.storage.HealthStore;
 import io.healthwatch.core.storage.SampleQuery;
 import io.healthwatch.core.storage.StoreOptions;
 import io.healthwatch.storage.disk.impl.DiskEngine;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.LongStream;
 
 /**
  * Where the start of a store with a long history goes: loads {@code healthwatch.bench.samples}
@@ -37,29 +35,17 @@ public final class StartupBenchmark {
       long perChannel = samples / channels;
       long interval = 29 * DAY / perChannel;
       long start = System.currentTimeMillis() - 60_000 - perChannel * interval;
-      Semaphore inFlight = new Semaphore(8);
-      AtomicReference<Throwable> failed = new AtomicReference<>();
       long began = System.nanoTime();
-      for (long first = 0; first < samples; first += 10_000) {
-        List<Sample> batch = new ArrayList<>(10_000);
-        for (long seq = first; seq < Math.min(samples, first + 10_000); seq++) {
-          boolean ok = seq % 17 != 0;
-          batch.add(new Sample("ch-" + seq % channels, start + (seq / channels) * interval + seq % channels, ok,
-              20 + seq % 180, ok ? null : Reason.TIMEOUT, ok ? null : "no answer within 5s", null));
-        }
-        inFlight.acquire();
-        Future<?> f = store.ingest(batch);
-        f.onComplete(r -> {
-          if (r.failed()) {
-            failed.set(r.cause());
-          }
-          inFlight.release();
-        });
-      }
-      inFlight.acquire(8);
-      if (failed.get() != null) {
-        throw new IllegalStateException(failed.get());
-      }
+      TestSupport.ingestAll(store, 8, LongStream.iterate(0, first -> first < samples, first -> first + 10_000)
+          .mapToObj(first -> {
+            List<Sample> batch = new ArrayList<>(10_000);
+            for (long seq = first; seq < Math.min(samples, first + 10_000); seq++) {
+              boolean ok = seq % 17 != 0;
+              batch.add(new Sample("ch-" + seq % channels, start + (seq / channels) * interval + seq % channels, ok,
+                  20 + seq % 180, ok ? null : Reason.TIMEOUT, ok ? null : "no answer within 5s", null));
+            }
+            return batch;
+          }).iterator());
       System.out.printf("loaded %,d samples in %.1f s into %s%n", samples, (System.nanoTime() - began) / 1e9, dir);
       TestSupport.await(store.close());
     }

@@ -11,7 +11,10 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -53,6 +56,29 @@ final class TestSupport {
 
   static HealthStore open(Vertx vertx, DiskStoreOptions options) {
     return await(DiskStore.open(vertx, options));
+  }
+
+  /**
+   * Ingests every batch of {@code batches} (made as they are taken) with at most {@code inFlight}
+   * writes outstanding, and waits for all; throws the first failure.
+   */
+  static void ingestAll(HealthStore store, int inFlight, Iterator<List<Sample>> batches) throws InterruptedException {
+    Semaphore permits = new Semaphore(inFlight);
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    while (batches.hasNext()) {
+      List<Sample> batch = batches.next();
+      permits.acquire();
+      store.ingest(batch).onComplete(r -> {
+        if (r.failed()) {
+          failure.compareAndSet(null, r.cause());
+        }
+        permits.release();
+      });
+    }
+    permits.acquire(inFlight);
+    if (failure.get() != null) {
+      throw new IllegalStateException(failure.get());
+    }
   }
 
   static Sample sample(String channel, long ts, boolean ok) {

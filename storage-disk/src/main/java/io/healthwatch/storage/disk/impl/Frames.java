@@ -107,18 +107,29 @@ final class Frames {
     return payload;
   }
 
+  /**
+   * Reads until {@code dst} is full or the file ends, at most {@link #READ_SLICE} bytes a read: a
+   * read into a heap buffer goes through a temporary direct buffer of the read's size, and a fresh
+   * one of tens of megabytes costs a cold JVM 150 ms of page faults.
+   */
   static void readFully(FileOps.Handle h, ByteBuffer dst, long pos) throws IOException {
+    int end = dst.limit();
     long p = pos;
-    while (dst.hasRemaining()) {
-      int n = h.read(dst, p);
-      if (n < 0) {
-        return;
+    try {
+      while (dst.position() < end) {
+        dst.limit(Math.min(end, dst.position() + READ_SLICE));
+        int n = h.read(dst, p);
+        if (n < 0) {
+          return;
+        }
+        p += n;
       }
-      p += n;
+    } finally {
+      dst.limit(end);
     }
   }
 
-  /** The most one read of {@link #readAll} asks for. */
+  /** The most one read of {@link #readFully} asks for. */
   static final int READ_SLICE = 1 << 20;
 
   static byte[] readAll(FileOps.Handle h) throws IOException {
@@ -128,18 +139,7 @@ final class Frames {
     }
     byte[] data = new byte[(int) size];
     ByteBuffer b = ByteBuffer.wrap(data);
-    // In slices: a read into a heap buffer goes through a temporary direct buffer of the read's
-    // size, and a fresh one of tens of megabytes costs a cold JVM 150 ms of page faults.
-    long p = 0;
-    while (b.position() < b.capacity()) {
-      b.limit(Math.min(b.capacity(), b.position() + READ_SLICE));
-      int n = h.read(b, p);
-      if (n < 0) {
-        break;
-      }
-      p += n;
-    }
-    b.limit(b.capacity());
+    readFully(h, b, 0);
     if (b.hasRemaining()) {
       return java.util.Arrays.copyOf(data, b.position());
     }
