@@ -22,6 +22,7 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.interactions.Actions;
@@ -179,7 +180,16 @@ class DashboardBrowserTest {
   }
 
   private String figureText(String name) {
-    return browser.findElement(By.cssSelector("#storage-figures [data-figure='" + name + "'] dd")).getText();
+    return textOf("#storage-figures [data-figure='" + name + "'] dd");
+  }
+
+  /**
+   * The text of an element the page may re-render at any moment (the storage panel replaces its problem list on every
+   * refresh): found and read again when the element found went stale in between.
+   */
+  private String textOf(String css) {
+    return new WebDriverWait(browser, PATIENCE).ignoring(StaleElementReferenceException.class)
+        .until(driver -> driver.findElement(By.cssSelector(css)).getText());
   }
 
   @Test
@@ -198,7 +208,8 @@ class DashboardBrowserTest {
 
     HttpApi api = new HttpApi(server);
     api.ingest(history("api", 30, 40));
-    new WebDriverWait(browser, PATIENCE).until(driver -> figure("writes") > writes && figure("dataBytes") > data);
+    new WebDriverWait(browser, PATIENCE).ignoring(StaleElementReferenceException.class)
+        .until(driver -> figure("writes") > writes && figure("dataBytes") > data);
     assertThat(figureText("writes")).matches("\\d+ succeeded, 0 failed \\(100\\.00 %\\)");
     assertThat(figureText("cache")).isEqualTo("1 channel, 30 samples");
     assertThat(figureText("oldestSampleAt")).matches("\\d\\d:\\d\\d:\\d\\d \\(.* ago\\)");
@@ -208,7 +219,7 @@ class DashboardBrowserTest {
     api.ingest(history("db", 400, 60));
     WebElement warned = awaitPresent("#storage-status[data-status='DEGRADED']", PATIENCE);
     assertThat(warned.findElement(By.className("status-text")).getText()).isEqualTo("needs attention");
-    assertThat(browser.findElement(By.cssSelector("#storage-problems li[data-kind='warning']")).getText())
+    assertThat(textOf("#storage-problems li[data-kind='warning']"))
         .contains("past the warning size of 19.5 KiB (--data-size-warning)");
     assertThat(figureText("cache")).isEqualTo("2 channels, 430 samples");
     assertThat(consoleErrors()).as("browser console errors").isEmpty();
@@ -250,9 +261,10 @@ class DashboardBrowserTest {
     assertThat(outage.getText()).contains("api").contains("3 failures").contains("timeout");
     assertThat(browser.findElement(By.cssSelector("tr[data-channel='api'] .state-text")).getText())
         .as("the state reads without colour").isEqualTo("offline");
-    String before = outage.findElement(By.cssSelector(".duration")).getText();
-    new WebDriverWait(browser, Duration.ofSeconds(5)).until(driver ->
-        !before.equals(driver.findElement(By.cssSelector("#open-outages li[data-channel='api'] .duration")).getText()));
+    String duration = "#open-outages li[data-channel='api'] .duration";
+    String before = textOf(duration);
+    new WebDriverWait(browser, Duration.ofSeconds(5)).ignoring(StaleElementReferenceException.class)
+        .until(driver -> !before.equals(driver.findElement(By.cssSelector(duration)).getText()));
 
     api.ingest(sample("api", System.currentTimeMillis(), true, 35, null));
     awaitPresent("#closed-outages li[data-channel='api'][data-open='false']", PATIENCE);
