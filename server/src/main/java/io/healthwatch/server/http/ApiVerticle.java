@@ -373,7 +373,7 @@ public class ApiVerticle extends VerticleBase {
   }
 
   private static void json(RoutingContext ctx, int status, Object body) {
-    ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(Json.toApiJson(body));
+    ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(Json.toApiJsonBuffer(body));
   }
 
   private void failure(RoutingContext ctx) {
