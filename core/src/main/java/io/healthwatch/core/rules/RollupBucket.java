@@ -203,27 +203,43 @@ public final class RollupBucket {
 
   /** Writes everything but the start. */
   public void writeTo(ByteArrayOutputStream out) {
-    writeVar(out, total);
-    writeVar(out, ok);
-    writeVar(out, latencyCount);
+    byte[] buf = new byte[maxEncodedBytes()];
+    out.write(buf, 0, encode(buf));
+  }
+
+  /**
+   * At most how many bytes {@link #encode} writes: seven varints (six fields and the entry count)
+   * of at most 10 bytes, and per histogram entry an index delta and a count of at most 5 bytes each.
+   */
+  private int maxEncodedBytes() {
+    return 70 + histogram.length * 10;
+  }
+
+  /** Writes everything but the start into {@code buf} from 0; returns the length written. */
+  private int encode(byte[] buf) {
+    int at = writeVar(buf, 0, total);
+    at = writeVar(buf, at, ok);
+    at = writeVar(buf, at, latencyCount);
     if (latencyCount > 0) {
-      writeVar(out, latencySum);
-      writeVar(out, latencyMin);
-      writeVar(out, latencyMax - latencyMin);
-      writeHistogram(out);
+      at = writeVar(buf, at, latencySum);
+      at = writeVar(buf, at, latencyMin);
+      at = writeVar(buf, at, latencyMax - latencyMin);
+      at = writeHistogram(buf, at);
     }
+    return at;
   }
 
   /** The histogram: its entry count, then index delta and count per entry. */
-  private void writeHistogram(ByteArrayOutputStream out) {
-    writeVar(out, histogram.length);
+  private int writeHistogram(byte[] buf, int at) {
+    at = writeVar(buf, at, histogram.length);
     int prev = 0;
     for (int e : histogram) {
       int idx = LatencyHistogram.entryIndex(e);
-      writeVar(out, idx - prev);
-      writeVar(out, LatencyHistogram.entryCount(e));
+      at = writeVar(buf, at, idx - prev);
+      at = writeVar(buf, at, LatencyHistogram.entryCount(e));
       prev = idx;
     }
+    return at;
   }
 
   /** Reads what {@link #writeHistogram} wrote. */
@@ -256,9 +272,8 @@ public final class RollupBucket {
 
   /** The histogram alone as bytes (count, then index delta and count per entry), for a database column. */
   public byte[] histogramBytes() {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(4 + histogram.length * 3);
-    writeHistogram(out);
-    return out.toByteArray();
+    byte[] buf = new byte[maxEncodedBytes()];
+    return Arrays.copyOf(buf, writeHistogram(buf, 0));
   }
 
   /** A bucket from its columns, as a database stores it. */
@@ -279,9 +294,8 @@ public final class RollupBucket {
 
   /** This bucket (without its start) as bytes, for a database column. */
   public byte[] toBytes() {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(16 + histogram.length * 3);
-    writeTo(out);
-    return out.toByteArray();
+    byte[] buf = new byte[maxEncodedBytes()];
+    return Arrays.copyOf(buf, encode(buf));
   }
 
   public static RollupBucket fromBytes(byte[] bytes, long start) {
@@ -289,11 +303,18 @@ public final class RollupBucket {
   }
 
   static void writeVar(ByteArrayOutputStream out, long v) {
+    byte[] buf = new byte[10];
+    out.write(buf, 0, writeVar(buf, 0, v));
+  }
+
+  /** Writes {@code v} as an unsigned varint at {@code at}; returns the position after it. */
+  private static int writeVar(byte[] buf, int at, long v) {
     while ((v & ~0x7FL) != 0) {
-      out.write((int) ((v & 0x7F) | 0x80));
+      buf[at++] = (byte) ((v & 0x7F) | 0x80);
       v >>>= 7;
     }
-    out.write((int) v);
+    buf[at++] = (byte) v;
+    return at;
   }
 
   static long readVar(ByteBuffer in) {
