@@ -48,6 +48,9 @@ public final class ServerBenchmark {
   private static final int FILL_CONNECTIONS = Integer.getInteger("bench.fillConnections", 8);
   private static final int MYSQL_POOL = Integer.getInteger("bench.mysqlPool", 8);
   private static final String SERVER_HEAP = System.getProperty("bench.serverHeap", "1g");
+  /** More options of the servers' JVMs, space-separated (for example a GC log or a flight recording). */
+  private static final String[] SERVER_JVM_ARGS = System.getProperty("bench.serverJvmArgs", "").isBlank() ? new String[0]
+      : System.getProperty("bench.serverJvmArgs").trim().split("\\s+");
   private static final List<String> PHASES = List.of(System.getProperty("bench.phases", "ingest,latency,history").split(","));
   private static final List<Backend> BACKENDS = List.of(System.getProperty("bench.backends", "memory,disk,mysql").split(","))
       .stream().map(b -> Backend.valueOf(b.strip().toUpperCase(Locale.ROOT))).toList();
@@ -101,7 +104,7 @@ public final class ServerBenchmark {
 
   private static ServerProcess start(Backend.Storage storage, String name, Figures f) {
     long began = System.nanoTime();
-    ServerProcess server = storage.server(name).jvmArgs("-Xmx" + SERVER_HEAP)
+    ServerProcess server = storage.server(name).jvmArgs("-Xmx" + SERVER_HEAP).jvmArgs(SERVER_JVM_ARGS)
         .args("--mysql-pool-size", Integer.toString(MYSQL_POOL)).start();
     server.awaitReady(Duration.ofMinutes(5));
     if (Double.isNaN(f.emptyStartMillis)) {
@@ -178,26 +181,26 @@ public final class ServerBenchmark {
         f.fillPerSecond = history.load(vertx, storage, FILL_BATCH, FILL_CONNECTIONS);
         log("  loaded at %,.0f samples/s", f.fillPerSecond);
         long began = System.nanoTime();
-        server = storage.server("bench-history").jvmArgs("-Xmx" + SERVER_HEAP)
+        server = storage.server("bench-history").jvmArgs("-Xmx" + SERVER_HEAP).jvmArgs(SERVER_JVM_ARGS)
             .args("--mysql-pool-size", Integer.toString(MYSQL_POOL)).start();
         server.awaitReady(Duration.ofMinutes(10));
         f.fullStartMillis = (System.nanoTime() - began) / 1e6;
         log("  start-up with the history: %.0f ms", f.fullStartMillis);
       }
       try (server) {
-        measureHistory(history, server, f);
+        measureHistory(vertx, history, server, f);
       }
     }
   }
 
-  private static void measureHistory(HistoryBenchmark history, ServerProcess server, Figures f) {
+  private static void measureHistory(Vertx vertx, HistoryBenchmark history, ServerProcess server, Figures f) {
     {
       double waited = HistoryBenchmark.awaitCompressionIdle(server);
       long began = System.nanoTime();
       history.warmCache(server);
       log("  waited %.0f ms for the compression of the loaded history, then read every channel's newest samples in %.0f ms",
           waited, (System.nanoTime() - began) / 1e6);
-      f.queries = history.queries(server, QUERY_WARMUP, QUERIES);
+      f.queries = history.queries(vertx, server, QUERY_WARMUP, QUERIES);
       f.residentMiB = HistoryBenchmark.residentMiB(server);
       f.heapMiB = HistoryBenchmark.liveHeapMiB(server);
       HistoryBenchmark.Queries q = f.queries;

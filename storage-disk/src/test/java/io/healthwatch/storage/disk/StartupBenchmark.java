@@ -67,8 +67,35 @@ public final class StartupBenchmark {
         System.out.printf("  warming every channel's cache took %.0f ms; heap %d MiB with it%n", warm, cached >> 20);
       }
       System.out.printf("open %d: %.0f ms (%s); heap after GC %d MiB%n", i, ms, engine.loadTimes(), used >> 20);
+      int windows = Integer.getInteger("healthwatch.bench.windows", 0);
+      if (windows > 0) {
+        weekOldWindows(engine, channels, windows);
+      }
       engine.close();
     }
     TestSupport.await(vertx.close());
+  }
+
+  /**
+   * Times {@code count} reads (after as many untimed ones) of the 1,000 samples of a random channel
+   * before a week ago, newest first: the server benchmark's week-old window, read from the
+   * compressed segments, without HTTP.
+   */
+  private static void weekOldWindows(DiskEngine engine, int channels, int count) throws Exception {
+    long weekAgo = System.currentTimeMillis() - 7 * DAY;
+    SampleQuery q = new SampleQuery(0, weekAgo, 1_000, io.healthwatch.core.storage.SortOrder.DESC);
+    java.util.Random random = new java.util.Random(42);
+    double[] ms = new double[count];
+    long samples = 0;
+    for (int round = 0; round < 2; round++) {
+      for (int i = 0; i < count; i++) {
+        long t = System.nanoTime();
+        samples += engine.samples("ch-" + random.nextInt(channels), q).size();
+        ms[i] = (System.nanoTime() - t) / 1e6;
+      }
+    }
+    java.util.Arrays.sort(ms);
+    System.out.printf("  week-old windows: p50 %.2f / p90 %.2f / p99 %.2f / max %.2f ms, %d samples per answer%n",
+        ms[count / 2], ms[count * 9 / 10], ms[count * 99 / 100], ms[count - 1], samples / (2 * count));
   }
 }
