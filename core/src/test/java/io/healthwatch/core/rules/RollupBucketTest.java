@@ -78,6 +78,21 @@ class RollupBucketTest {
     assertThat(y).isEqualTo(x).hasSize(s.size());
   }
 
+  /** The bytes snapshots and database rows already hold: the encoding must not change. */
+  @Test
+  void encodingIsStable() {
+    RollupBucket b = new RollupBucket(0).add(true, 5L).add(false, null).add(true, 300L);
+    // total 3, ok 2, latencies 2, sum 305, min 5, max - min 295, then the histogram: 2 entries,
+    // index 5 (delta 5) once and index 278 (300 ms: 256 + (300 >> 1 & 127); delta 273) once.
+    assertThat(b.toBytes()).containsExactly(0x03, 0x02, 0x02, 0xB1, 0x02, 0x05, 0xA7, 0x02, 0x02, 0x05, 0x01, 0x91,
+        0x02, 0x01);
+    assertThat(b.histogramBytes()).containsExactly(0x02, 0x05, 0x01, 0x91, 0x02, 0x01);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    b.writeTo(out);
+    assertThat(out.toByteArray()).isEqualTo(b.toBytes());
+    assertThat(RollupBucket.fromBytes(b.toBytes(), 0)).isEqualTo(b);
+  }
+
   @Test
   void planSplitsAWindowIntoHoursMinutesAndRawEdges() {
     long h = RollupPlan.HOUR;
