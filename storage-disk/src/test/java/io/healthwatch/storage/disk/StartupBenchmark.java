@@ -4,13 +4,16 @@ import io.healthwatch.core.model.Reason;
 import io.healthwatch.core.model.Sample;
 import io.healthwatch.core.storage.HealthStore;
 import io.healthwatch.core.storage.SampleQuery;
+import io.healthwatch.core.storage.SortOrder;
 import io.healthwatch.core.storage.StoreOptions;
 import io.healthwatch.storage.disk.impl.DiskEngine;
 import io.vertx.core.Vertx;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import java.util.stream.LongStream;
 
 /**
@@ -59,7 +62,7 @@ public final class StartupBenchmark {
       if (Boolean.getBoolean("healthwatch.bench.warm")) {
         t = System.nanoTime();
         for (int c = 0; c < channels; c++) {
-          engine.samples("ch-" + c, new SampleQuery(0, Long.MAX_VALUE, 1_000, io.healthwatch.core.storage.SortOrder.DESC));
+          engine.samples("ch-" + c, new SampleQuery(0, Long.MAX_VALUE, 1_000, SortOrder.DESC));
         }
         double warm = (System.nanoTime() - t) / 1e6;
         System.gc();
@@ -83,8 +86,8 @@ public final class StartupBenchmark {
    */
   private static void weekOldWindows(DiskEngine engine, int channels, int count) throws Exception {
     long weekAgo = System.currentTimeMillis() - 7 * DAY;
-    SampleQuery q = new SampleQuery(0, weekAgo, 1_000, io.healthwatch.core.storage.SortOrder.DESC);
-    java.util.Random random = new java.util.Random(42);
+    SampleQuery q = new SampleQuery(0, weekAgo, 1_000, SortOrder.DESC);
+    Random random = new Random(42);
     double[] ms = new double[count];
     long samples = 0;
     for (int round = 0; round < 2; round++) {
@@ -94,7 +97,7 @@ public final class StartupBenchmark {
         ms[i] = (System.nanoTime() - t) / 1e6;
       }
     }
-    java.util.Arrays.sort(ms);
+    Arrays.sort(ms);
     System.out.printf("  week-old windows: p50 %.2f / p90 %.2f / p99 %.2f / max %.2f ms, %d samples per answer%n",
         ms[count / 2], ms[count * 9 / 10], ms[count * 99 / 100], ms[count - 1], samples / (2 * count));
   }
